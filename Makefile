@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-2.0
+# blkprio build rules. What is built from what is listed in Kbuild.
+#
+#   make              build build/blkprio (and the other programs)
+#   make run          set up (Debian packages), build, run the main job
+#   make test         set up, build, run every test; ends "N passed, N failed"
+#   make bench        benchmarks (figures, not pass/fail)
+#   make fuzz         short libFuzzer runs of the parsers (clang)
+#   V=1               show full commands        O=DIR   build folder (default build/)
+#   ASAN=1            ASan+UBSan build (default folder build-asan/)
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(ASAN),1)
+O ?= build-asan
+else
+O ?= build
+endif
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+KSRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz) /usr/src/linux-source-6.12.tar.xz)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
+	    -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBLKPRIO_VERSION='"$(VERSION)"' \
+	    -Iinclude -I$(O)/include
+LDFLAGS  ?=
+ifeq ($(ASAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+DEPFLAGS  = -MMD -MP -MF $(@:.o=.d)
+
+include Kbuild
+
+# ---- derived lists -----------------------------------------------------------
+all-libs   := $(foreach l,$(lib-y),$(O)/$(l).a)
+all-progs  := $(foreach p,$(prog-y),$(O)/$(p))
+all-tests  := $(foreach t,$(test-y),$(O)/tests/$(t))
+all-fuzz   := $(foreach f,$(fuzz-y),$(O)/fuzz/$(f))
+all-skels  := $(foreach b,$(bpf-y),$(O)/include/$(b).skel.h)
+harness    := $(O)/include/kselftest_harness.h
+objs-of     = $(addprefix $(O)/,$($(1)-y))
+libs-of     = $(foreach l,$($(1)-libs),$(O)/$(l).a)
+ldlibs-of   = $(foreach l,$($(1)-libs),$($(l)-ldlibs)) $($(1)-ldlibs)
+all-objs   := $(foreach x,$(lib-y) $(prog-y) $(test-y),$(call objs-of,$(x)))
+
+.PHONY: all deps run test bench fuzz clean help
+all: $(all-progs)
+
+# ---- set-up: Debian packages (fast and silent when all are there) ------------
+deps:
+	$(Q)scripts/deps.sh
+
+# Every compile waits for the set-up step and the generated headers.
+$(all-objs): | deps $(all-skels)
+
+$(O)/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+define lib_rule
+$(O)/$(1).a: $(call objs-of,$(1))
+	$$(call msg,AR,$$@)
+	$(Q)rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(lib-y),$(eval $(call lib_rule,$(l))))
+
+define prog_rule
+$(O)/$(1): $(call objs-of,$(1)) $(call libs-of,$(1))
+	$$(call msg,LD,$$@)
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $(call objs-of,$(1)) $(call libs-of,$(1)) $(call ldlibs-of,$(1))
+endef
+$(foreach p,$(prog-y),$(eval $(call prog_rule,$(p))))
+
+# The harness header is not written for our warning set.
+$(O)/tests/%.o: CFLAGS += -Wno-sign-compare -Wno-missing-prototypes -Wno-format-overflow \
+	-Wno-format-truncation
+
+# Tests link every library and its system libraries.
+define test_rule
+$(call objs-of,$(1)): | $(harness)
+$(O)/tests/$(1): $(call objs-of,$(1)) $(all-libs)
+	$$(call msg,LD,$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $(call objs-of,$(1)) $(all-libs) \
+		$(foreach l,$(lib-y),$($(l)-ldlibs)) $($(1)-ldlibs) -lpthread
+endef
+$(foreach t,$(test-y),$(eval $(call test_rule,$(t))))
+
+# ---- kselftest harness, from Debian's linux-source-6.12 (never committed) ----
+$(harness): | deps
+	$(call msg,GEN,$@)
+	$(Q)scripts/harness.sh $(KSRC_TAR) $(O)/include
+
+# ---- BPF: vmlinux.h from the running kernel's BTF, objects, skeletons --------
+VMLINUX_H ?= $(O)/include/vmlinux.h
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(dir $(VMLINUX_H)) -Ibpf -Iinclude
+
+$(O)/include/vmlinux.h: | deps
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX_H) | deps
+	$(call msg,BPF,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# ---- fuzzing (clang's libFuzzer, ASan+UBSan) ---------------------------------
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
+define fuzz_rule
+$(O)/fuzz/$(1): $($(1)-y) $(foreach l,$(lib-y),$($(l)-y:.o=.c)) | deps $(all-skels)
+	$$(call msg,FUZZ,$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $$@ $$^ $(foreach l,$(lib-y),$($(l)-ldlibs)) -lpthread
+endef
+$(foreach f,$(fuzz-y),$(eval $(call fuzz_rule,$(f))))
+
+FUZZ_SECONDS ?= 20
+fuzz: $(all-fuzz)
+	$(Q)for f in $(fuzz-y); do \
+		mkdir -p $(O)/fuzz/corpus-$$f; \
+		echo "  FUZZ    $$f ($(FUZZ_SECONDS) s)"; \
+		$(O)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=5 \
+			$(O)/fuzz/corpus-$$f tests/fuzz/seeds-$$f 2>$(O)/fuzz/$$f.log \
+			|| { tail -40 $(O)/fuzz/$$f.log; exit 1; }; \
+		tail -1 $(O)/fuzz/$$f.log; \
+	done
+
+# ---- the two set-up commands and friends -------------------------------------
+run: all
+	$(Q)scripts/run.sh $(O)
+
+test: all $(all-tests)
+	$(Q)O=$(O) scripts/run-tests.sh $(all-tests) $(test-sh-y)
+
+bench: all
+	$(Q)for b in $(bench-y); do O=$(O) $$b || exit 1; done
+
+clean:
+	$(call msg,CLEAN,$(O))
+	$(Q)rm -rf $(O)
+
+help:
+	@sed -n '2,11s/^# \{0,1\}//p' Makefile
+
+-include $(all-objs:.o=.d)

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/* blkprio list | show CTID: containers and their effective settings. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libsmartcols/libsmartcols.h>
+
+#include <blkprio/table.h>
+
+#include "cli.h"
+
+enum { COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT, COL_IOPSLIMIT, COL_CONFIG };
+
+static const struct colinfo list_cols[] = {
+	[COL_CTID] = { "CTID", 6, SCOLS_FL_RIGHT, COL_STR, "container ID" },
+	[COL_IOPRIO] = { "IOPRIO", 6, SCOLS_FL_RIGHT, COL_NUM,
+			 "I/O priority 0..7 in effect (4 when not set)" },
+	[COL_SOURCE] = { "SOURCE", 7, 0, COL_STR,
+			 "where IOPRIO comes from: config, runtime, default, invalid" },
+	[COL_IOLIMIT] = { "IOLIMIT", 7, SCOLS_FL_RIGHT, COL_NUM,
+			  "bandwidth limit, bytes/s (JSON) or human (- = none)" },
+	[COL_IOPSLIMIT] = { "IOPSLIMIT", 9, SCOLS_FL_RIGHT, COL_NUM,
+			    "IOPS limit (- = none)" },
+	[COL_CONFIG] = { "CONFIG", 0.3, SCOLS_FL_TRUNC, COL_STR, "config file" },
+};
+#define NCOLS (sizeof(list_cols) / sizeof(list_cols[0]))
+
+static void list_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: blkprio list [-o COLUMNS] [-n] [-r] [--json]\n\n"
+		"One row per container with a config file (or a runtime override).\n\n"
+		"  -o, --output COLUMNS  columns to show (\"+COL\" adds to the default);\n"
+		"                        -o help lists them\n"
+		"  -n, --noheadings      no header line\n"
+		"  -r, --raw             raw output (no alignment)\n");
+}
+
+struct ct_names {
+	char **v;
+	size_t n, cap;
+};
+
+static int names_add(struct ct_names *l, const char *name)
+{
+	char **nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		nv = realloc(l->v, l->cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+	}
+	l->v[l->n] = strdup(name);
+	return l->v[l->n++] ? 0 : -ENOMEM;
+}
+
+static void names_free(struct ct_names *l)
+{
+	while (l->n)
+		free(l->v[--l->n]);
+	free(l->v);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return ctid_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* CTIDs with a *.conf in dir. */
+static int scan_dir(const char *dir, struct ct_names *l)
+{
+	char ctid[CTID_MAX_LEN + 1];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d)))
+		if (ctid_from_filename(de->d_name, ctid, sizeof(ctid)))
+			err = names_add(l, ctid);
+	closedir(d);
+	return err;
+}
+
+static void sort_unique(struct ct_names *l)
+{
+	size_t i, j;
+
+	qsort(l->v, l->n, sizeof(*l->v), cmp_names);
+	for (i = j = 0; i < l->n; i++) {
+		if (j && !strcmp(l->v[j - 1], l->v[i])) {
+			free(l->v[i]);
+			continue;
+		}
+		l->v[j++] = l->v[i];
+	}
+	l->n = j;
+}
+
+static bool names_has(const struct ct_names *l, const char *ctid)
+{
+	return l->n && bsearch(&ctid, l->v, l->n, sizeof(*l->v), cmp_names);
+}
+
+/*
+ * Every container: config files, plus runtime overrides without one. The
+ * overrides are listed apart so that rows need not look for missing ones.
+ */
+static int collect(const struct ct_dirs *d, struct ct_names *all, struct ct_names *run)
+{
+	size_t i;
+	int err;
+
+	err = scan_dir(d->conf_dir, all);
+	if (err)
+		return err;
+	err = scan_dir(d->run_dir, run);
+	if (err && err != -ENOENT)
+		return err;
+	sort_unique(run);
+	for (i = 0; i < run->n; i++) {
+		err = names_add(all, run->v[i]);
+		if (err)
+			return err;
+	}
+	sort_unique(all);
+	return 0;
+}
+
+static void set_limit(struct table *t, int col, enum ct_key k, int64_t v)
+{
+	char buf[32];
+
+	if (cli.json) {
+		table_setf(t, col, "%lld", (long long)v);
+		return;
+	}
+	if (!v) {
+		table_set(t, col, "-");
+		return;
+	}
+	ct_display_value(k, v, buf, sizeof(buf));
+	table_set(t, col, buf);
+}
+
+static int list_row(struct table *t, const struct ct_dirs *dirs, const char *ctid,
+		    bool has_runtime)
+{
+	struct ct_dirs dd = *dirs, *d = &dd;
+	const struct ct_value *prio;
+	struct ct_settings s;
+	unsigned int exists;
+	char path[4096];
+	int err;
+
+	if (!has_runtime)
+		dd.run_dir = NULL;
+	err = ct_load(d, ctid, &s, &exists, cli_conf_diag, NULL);
+	if (err)
+		return err;
+	err = table_row(t);
+	if (err)
+		return err;
+	prio = &s.v[CT_IOPRIO];
+	table_set(t, COL_CTID, ctid);
+	table_setf(t, COL_IOPRIO, "%lld", (long long)prio->val);
+	table_set(t, COL_SOURCE, prio->bad ? "invalid" : ct_source_name(prio->src));
+	set_limit(t, COL_IOLIMIT, CT_IOLIMIT, s.v[CT_IOLIMIT].val);
+	set_limit(t, COL_IOPSLIMIT, CT_IOPSLIMIT, s.v[CT_IOPSLIMIT].val);
+	if (exists & CT_HAS_CONFIG && !ctid_conf_path(d->conf_dir, ctid, path, sizeof(path)))
+		table_set(t, COL_CONFIG, path);
+	else if (!cli.json)
+		table_set(t, COL_CONFIG, "-");
+	return 0;
+}
+
+int do_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const int defaults[] = { COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT,
+					COL_IOPSLIMIT, COL_CONFIG };
+	struct ct_dirs d;
+	struct ct_names names = { 0 }, run = { 0 };
+	const char *columns = NULL, *bad;
+	int sel[TABLE_MAX_COLS], nsel, c, code, err;
+	unsigned int flags = 0;
+	struct table *t;
+	bool done;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "o:nr" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (cli_common_opt(c, optarg, &done, &code, list_usage)) {
+			if (done)
+				return code;
+		} else if (c == 'o') {
+			columns = optarg;
+		} else if (c == 'n') {
+			flags |= TABLE_NOHEAD;
+		} else if (c == 'r') {
+			flags |= TABLE_RAW;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_err("unexpected argument '%s'", argv[optind]);
+	if (columns && !strcmp(columns, "help")) {
+		table_help(list_cols, NCOLS, stdout);
+		return EXIT_OK;
+	}
+	nsel = sizeof(defaults) / sizeof(defaults[0]);
+	memcpy(sel, defaults, sizeof(defaults));
+	if (columns) {
+		nsel = table_parse_columns(list_cols, NCOLS, columns, defaults,
+					   sizeof(defaults) / sizeof(defaults[0]), sel,
+					   TABLE_MAX_COLS, &bad);
+		if (nsel < 0)
+			return cli_usage_err("unknown column in '%s' (-o help lists them)", bad);
+	}
+	if (cli.json)
+		flags |= TABLE_JSON;
+	d = cli_dirs();
+	err = collect(&d, &names, &run);
+	if (err) {
+		names_free(&names);
+		names_free(&run);
+		return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(-err));
+	}
+	t = table_new("containers", list_cols, sel, (size_t)nsel, flags);
+	if (!t) {
+		names_free(&names);
+		names_free(&run);
+		return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(ENOMEM));
+	}
+	code = EXIT_OK;
+	for (i = 0; i < names.n; i++) {
+		err = list_row(t, &d, names.v[i], names_has(&run, names.v[i]));
+		if (err) {
+			cli_fail(EXIT_FAIL, "read config of CT", names.v[i], "%s",
+				 strerror(-err));
+			code = EXIT_FAIL;
+		}
+	}
+	if (names.n || cli.json)
+		table_print(t, stdout);
+	table_free(t);
+	names_free(&names);
+	names_free(&run);
+	return code;
+}
+
+/* ---- show ------------------------------------------------------------ */
+
+enum { SCOL_KEY, SCOL_VALUE, SCOL_SOURCE, SCOL_FILE };
+
+static const struct colinfo show_cols[] = {
+	[SCOL_KEY] = { "KEY", 10, 0, COL_STR, "setting" },
+	[SCOL_VALUE] = { "VALUE", 10, SCOLS_FL_RIGHT, COL_NUM, "value in effect" },
+	[SCOL_SOURCE] = { "SOURCE", 8, 0, COL_STR, "config, runtime or default" },
+	[SCOL_FILE] = { "FILE", 0.5, 0, COL_STR, "file and line it comes from" },
+};
+
+static void show_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: blkprio show CTID [--json]\n\n"
+		"Effective settings of a container: its config file merged with the runtime\n"
+		"override, and where each value comes from.\n");
+}
+
+static void show_row(struct table *t, const struct ct_dirs *d, const char *ctid,
+		     enum ct_key k, const struct ct_value *v)
+{
+	char buf[64], path[4096];
+
+	table_row(t);
+	table_set(t, SCOL_KEY, ct_key_name(k));
+	if (cli.json) {
+		table_setf(t, SCOL_VALUE, "%lld", (long long)v->val);
+	} else {
+		ct_display_value(k, v->val, buf, sizeof(buf));
+		table_set(t, SCOL_VALUE, buf);
+	}
+	table_setf(t, SCOL_SOURCE, "%s%s", ct_source_name(v->src),
+		   v->bad ? " (a bad value was ignored)" : "");
+	if (v->src == CT_SRC_DEFAULT) {
+		if (!cli.json)
+			table_set(t, SCOL_FILE, "-");
+		return;
+	}
+	if (!ctid_conf_path(v->src == CT_SRC_RUNTIME ? d->run_dir : d->conf_dir, ctid,
+			    path, sizeof(path)))
+		table_setf(t, SCOL_FILE, "%s:%u", path, v->line);
+}
+
+int do_show(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	static const int sel[] = { SCOL_KEY, SCOL_VALUE, SCOL_SOURCE, SCOL_FILE };
+	struct ct_dirs d;
+	struct ct_settings s;
+	const char *ctid = NULL;
+	unsigned int exists;
+	char path[4096];
+	struct table *t;
+	int c, code, err, k;
+	bool done;
+
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1)
+		if (cli_common_opt(c, optarg, &done, &code, show_usage) && done)
+			return code;
+	code = cli_ctid_arg(argc, argv, &ctid);
+	if (code)
+		return code;
+	d = cli_dirs();
+	err = ct_load(&d, ctid, &s, &exists, cli_conf_diag, NULL);
+	if (err)
+		return cli_fail(EXIT_FAIL, "read config of CT", ctid, "%s", strerror(-err));
+	if (!exists) {
+		ctid_conf_path(d.conf_dir, ctid, path, sizeof(path));
+		return cli_fail(EXIT_FAIL, "show CT", ctid, "no config file %s", path);
+	}
+	t = table_new("settings", show_cols, sel, 4, cli.json ? TABLE_JSON : 0);
+	if (!t)
+		return cli_fail(EXIT_FAIL, "show CT", ctid, "%s", strerror(ENOMEM));
+	for (k = 0; k < CT_NKEYS; k++)
+		show_row(t, &d, ctid, k, &s.v[k]);
+	table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
+}
