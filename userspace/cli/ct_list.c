@@ -93,6 +93,8 @@ static void sort_unique(struct ct_names *l)
 {
 	size_t i, j;
 
+	if (!l->n)
+		return;
 	qsort(l->v, l->n, sizeof(*l->v), cmp_names);
 	for (i = j = 0; i < l->n; i++) {
 		if (j && !strcmp(l->v[j - 1], l->v[i])) {
