@@ -86,6 +86,10 @@ int cli_apply_live(const char *ctid, const struct ct_settings *eff, bool *runnin
 int do_set(int argc, char **argv);
 int do_show(int argc, char **argv);
 int do_list(int argc, char **argv);
+int do_bench_effect(int argc, char **argv);
+int do_demo(int argc, char **argv);
+struct effect_opts;
+int cli_effect_run(struct effect_opts *o, const char *fmt, const char *html, bool both);
 
 /* cgroup.c, check.c: containers' cgroups and device checks. */
 int do_create(int argc, char **argv);
@@ -101,11 +105,29 @@ int do_check(int argc, char **argv);
  */
 struct ct_settings;
 int cli_apply_live(const char *ctid, const struct ct_settings *eff, bool *running);
+/* Daemon config (cli.config) and cgroup layout (ver CG_NONE if no controller). */
+struct cg_config;
+struct cg_ctx;
+int cli_cgroup_ctx(struct cg_config *cfg, struct cg_ctx *cx);
+/*
+ * The weight a container has in the kernel (*weight, -1 if none) and what its
+ * settings give (*want): CLI_KW_* or -errno.
+ */
+enum { CLI_KW_OK, CLI_KW_DRIFT, CLI_KW_STOPPED, CLI_KW_NOWEIGHT };
+int cli_ct_kernel_weight(const struct cg_ctx *cx, const char *ctid,
+			 const struct ct_settings *s, int *weight, int *want);
+
+/* top.c, latency.c: live per-container block latency (eBPF). */
+int do_top(int argc, char **argv);
+int do_latency(int argc, char **argv);
 
 /* bench.c, bench_bonnie.c, dd.c: the benchmark group and GNU-compatible dd. */
 int do_bench(int argc, char **argv);
 int do_bench_run(int argc, char **argv);
 int do_bench_bonnie(int argc, char **argv);
 int do_dd(int argc, char **argv);
+
+/* img.c: qcow2 images with qemu-img's syntax. */
+int do_img(int argc, char **argv);
 
 #endif

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every command shares: options, dispatch, error lines. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+
+#include <blkprio/cgroup.h>
 
 #include "cli.h"
 
@@ -125,12 +128,36 @@ void cli_conf_diag(void *ctx, const char *file, unsigned int line, const char *m
 	fprintf(stderr, "blkprio: %s:%u: %s\n", file, line, msg);
 }
 
+/*
+ * The folders the daemon watches are the CLI's defaults too (CONF_DIRS, the
+ * first of them, and RUN_DIR in blkpriod.conf), so that `set` writes where
+ * blkpriod looks. Options and environment come first.
+ */
 struct ct_dirs cli_dirs(void)
 {
-	struct ct_dirs d = {
-		.conf_dir = cli.conf_dir ? cli.conf_dir : CONF_DEFAULT_DIR,
-		.run_dir = cli.run_dir ? cli.run_dir : CONF_DEFAULT_RUN_DIR,
-	};
+	static char conf_dir[PATH_MAX], run_dir[PATH_MAX];
+	static bool loaded;
+	const struct conf_entry *e;
+	struct ct_dirs d = { cli.conf_dir, cli.run_dir };
+	struct conf c;
+
+	if ((!d.conf_dir || !d.run_dir) && !loaded) {
+		loaded = true;
+		conf_init(&c);
+		if (!conf_load(&c, cli.config ? cli.config : CG_CONFIG_DEFAULT, NULL, NULL)) {
+			e = conf_find(&c, "CONF_DIRS");
+			if (e)
+				sscanf(e->value, "%4095[^ \t,]", conf_dir);
+			e = conf_find(&c, "RUN_DIR");
+			if (e)
+				snprintf(run_dir, sizeof(run_dir), "%s", e->value);
+		}
+		conf_free(&c);
+	}
+	if (!d.conf_dir)
+		d.conf_dir = conf_dir[0] ? conf_dir : CONF_DEFAULT_DIR;
+	if (!d.run_dir)
+		d.run_dir = run_dir[0] ? run_dir : CONF_DEFAULT_RUN_DIR;
 	return d;
 }
 

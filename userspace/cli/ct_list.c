@@ -8,11 +8,15 @@
 
 #include <libsmartcols/libsmartcols.h>
 
+#include <blkprio/cgroup.h>
 #include <blkprio/table.h>
 
 #include "cli.h"
 
-enum { COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT, COL_IOPSLIMIT, COL_CONFIG };
+enum {
+	COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT, COL_IOPSLIMIT, COL_CONFIG,
+	COL_WEIGHT, COL_WANT, COL_STATE,
+};
 
 static const struct colinfo list_cols[] = {
 	[COL_CTID] = { "CTID", 6, SCOLS_FL_RIGHT, COL_STR, "container ID" },
@@ -25,6 +29,12 @@ static const struct colinfo list_cols[] = {
 	[COL_IOPSLIMIT] = { "IOPSLIMIT", 9, SCOLS_FL_RIGHT, COL_NUM,
 			    "IOPS limit (- = none)" },
 	[COL_CONFIG] = { "CONFIG", 0.3, SCOLS_FL_TRUNC, COL_STR, "config file" },
+	[COL_WEIGHT] = { "WEIGHT", 6, SCOLS_FL_RIGHT, COL_NUM,
+			 "weight in the kernel (- = no cgroup: not running)" },
+	[COL_WANT] = { "WANT", 4, SCOLS_FL_RIGHT, COL_NUM,
+		       "weight the settings give (daemon config WEIGHT_MAP)" },
+	[COL_STATE] = { "STATE", 7, 0, COL_STR,
+			"ok, drift (kernel differs from settings), stopped, no-weight, error" },
 };
 #define NCOLS (sizeof(list_cols) / sizeof(list_cols[0]))
 
@@ -152,8 +162,33 @@ static void set_limit(struct table *t, int col, enum ct_key k, int64_t v)
 	table_set(t, col, buf);
 }
 
-static int list_row(struct table *t, const struct ct_dirs *dirs, const char *ctid,
-		    bool has_runtime)
+/* What the kernel holds for the container, against its settings. */
+static void set_kernel(struct table *t, const struct cg_ctx *cx, const char *ctid,
+		       const struct ct_settings *s)
+{
+	static const char *const state[] = {
+		[CLI_KW_OK] = "ok", [CLI_KW_DRIFT] = "drift",
+		[CLI_KW_STOPPED] = "stopped", [CLI_KW_NOWEIGHT] = "no-weight",
+	};
+	int weight, want, st;
+
+	st = cli_ct_kernel_weight(cx, ctid, s, &weight, &want);
+	if (weight >= 0)
+		table_setf(t, COL_WEIGHT, "%d", weight);
+	else if (!cli.json)
+		table_set(t, COL_WEIGHT, "-");
+	if (want >= 0)
+		table_setf(t, COL_WANT, "%d", want);
+	else if (!cli.json)
+		table_set(t, COL_WANT, "-");
+	if (st < 0)
+		table_setf(t, COL_STATE, "error: %s", strerror(-st));
+	else
+		table_set(t, COL_STATE, state[st]);
+}
+
+static int list_row(struct table *t, const struct ct_dirs *dirs, const struct cg_ctx *cx,
+		    const char *ctid, bool has_runtime)
 {
 	struct ct_dirs dd = *dirs, *d = &dd;
 	const struct ct_value *prio;
@@ -180,6 +215,7 @@ static int list_row(struct table *t, const struct ct_dirs *dirs, const char *cti
 		table_set(t, COL_CONFIG, path);
 	else if (!cli.json)
 		table_set(t, COL_CONFIG, "-");
+	set_kernel(t, cx, ctid, &s);
 	return 0;
 }
 
@@ -193,7 +229,9 @@ int do_list(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const int defaults[] = { COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT,
-					COL_IOPSLIMIT, COL_CONFIG };
+					COL_IOPSLIMIT, COL_WEIGHT, COL_STATE, COL_CONFIG };
+	struct cg_config cfg;
+	struct cg_ctx cx;
 	struct ct_dirs d;
 	struct ct_names names = { 0 }, run = { 0 };
 	const char *columns = NULL, *bad;
@@ -239,15 +277,23 @@ int do_list(int argc, char **argv)
 		names_free(&run);
 		return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(-err));
 	}
+	err = cli_cgroup_ctx(&cfg, &cx);	/* the daemon's map and cgroup paths */
+	if (err) {
+		names_free(&names);
+		names_free(&run);
+		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
+				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+	}
 	t = table_new("containers", list_cols, sel, (size_t)nsel, flags);
 	if (!t) {
 		names_free(&names);
 		names_free(&run);
+		cg_config_free(&cfg);
 		return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(ENOMEM));
 	}
 	code = EXIT_OK;
 	for (i = 0; i < names.n; i++) {
-		err = list_row(t, &d, names.v[i], names_has(&run, names.v[i]));
+		err = list_row(t, &d, &cx, names.v[i], names_has(&run, names.v[i]));
 		if (err) {
 			cli_fail(EXIT_FAIL, "read config of CT", names.v[i], "%s",
 				 strerror(-err));
@@ -259,6 +305,7 @@ int do_list(int argc, char **argv)
 	table_free(t);
 	names_free(&names);
 	names_free(&run);
+	cg_config_free(&cfg);
 	return code;
 }
 

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The benchmark engine: jobs on a target (a file, a block device, or a qcow2
+ * image "img:PATH"), run by worker threads with the psync or io_uring I/O
+ * engine. Every I/O's latency goes into a log-linear histogram; per-second
+ * samples give time series. dd, bonnie, `bench run` and `bench effect` are
+ * built on it. Functions return 0 or -errno and never print.
+ */
+#ifndef BLKPRIO_BENCH_H
+#define BLKPRIO_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* ---- latency histogram: log-linear, relative error <= 1/128 ---------------- */
+
+#define BENCH_HIST_SUB_BITS	6
+#define BENCH_HIST_SUB		(1u << BENCH_HIST_SUB_BITS)
+#define BENCH_HIST_BUCKETS	((64 - BENCH_HIST_SUB_BITS + 1) * BENCH_HIST_SUB)
+
+struct bench_hist {
+	uint64_t count;
+	uint64_t min, max;		/* exact, ns */
+	double sum, sumsq;		/* for mean and standard deviation */
+	uint64_t bucket[BENCH_HIST_BUCKETS];
+};
+
+void bench_hist_init(struct bench_hist *h);
+void bench_hist_add(struct bench_hist *h, uint64_t ns);
+void bench_hist_merge(struct bench_hist *dst, const struct bench_hist *src);
+/* Value at percentile p (0..100): the midpoint of the first bucket reaching it. */
+uint64_t bench_hist_percentile(const struct bench_hist *h, double p);
+double bench_hist_mean(const struct bench_hist *h);
+double bench_hist_stddev(const struct bench_hist *h);
+/* Bucket of a value, and the value a bucket stands for (exposed for tests). */
+unsigned int bench_hist_index(uint64_t ns);
+uint64_t bench_hist_value(unsigned int idx);
+
+/* ---- targets: an ops table per kind ------------------------------------------ */
+
+#define BENCH_T_WRITE	0x1	/* open for writing */
+#define BENCH_T_DIRECT	0x2	/* O_DIRECT (files and devices) */
+#define BENCH_T_CREATE	0x4	/* create if missing (size from create_size) */
+#define BENCH_T_DSYNC	0x8
+
+struct bench_target;
+
+struct bench_target_ops {
+	const char *kind;		/* "file", "blockdev", "qcow2" */
+	int (*open)(struct bench_target *t, const char *path, unsigned int flags,
+		    uint64_t create_size);
+	ssize_t (*pread)(struct bench_target *t, void *buf, size_t len, uint64_t off);
+	ssize_t (*pwrite)(struct bench_target *t, const void *buf, size_t len, uint64_t off);
+	int (*flush)(struct bench_target *t, bool datasync);
+	void (*close)(struct bench_target *t);
+};
+
+struct bench_target {
+	const struct bench_target_ops *ops;
+	int fd;				/* -1 when there is no plain fd (qcow2) */
+	uint64_t size;			/* bytes visible to I/O */
+	bool created;
+	void *priv;			/* the ops' own state */
+};
+
+/*
+ * Open "PATH" (file or block device) or "img:PATH" (qcow2 image, when the
+ * qcow2 library is built in). Returns 0 or -errno; -ENOTSUP for img: without it.
+ */
+int bench_target_open(struct bench_target *t, const char *spec, unsigned int flags,
+		      uint64_t create_size);
+void bench_target_close(struct bench_target *t);
+/* True when spec names a qcow2 image ("img:PATH"). */
+bool bench_target_is_img(const char *spec);
+
+/* ---- jobs ---------------------------------------------------------------------- */
+
+enum bench_rw { BENCH_READ, BENCH_WRITE, BENCH_RANDREAD, BENCH_RANDWRITE,
+		BENCH_RANDRW, BENCH_RW };
+enum bench_engine { BENCH_PSYNC, BENCH_IO_URING };
+enum bench_dir { BENCH_DIR_READ, BENCH_DIR_WRITE, BENCH_NDIR };
+
+struct bench_job {
+	char name[64];
+	char filename[4096];		/* target spec */
+	enum bench_rw rw;
+	unsigned int rwmixread;		/* percent reads for randrw/rw (default 50) */
+	uint32_t bs;			/* block size (default 4096) */
+	uint64_t size;			/* region size; 0 = the target's size */
+	uint64_t offset;		/* region start */
+	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
+	uint64_t runtime_ns;		/* stop after this long (0 = none) */
+	bool time_based;		/* keep going until runtime_ns */
+	unsigned int iodepth;		/* default 1 */
+	enum bench_engine engine;
+	bool direct;
+	unsigned int fsync_every;	/* fsync after N writes (0 = never) */
+	unsigned int fdatasync_every;
+	bool end_fsync;			/* fsync at the end, timed */
+	bool verify;			/* checkable pattern; reads check it */
+	uint64_t seed;			/* for offsets and the verify pattern */
+	unsigned int numjobs;		/* copies of the job run at once */
+	int ioprio;			/* -1: leave, else IOPRIO_PRIO_VALUE */
+	/* Called in each worker thread before its first I/O (e.g. join a cgroup). */
+	int (*thread_init)(const struct bench_job *job, unsigned int index, void *arg);
+	void *thread_arg;
+};
+
+void bench_job_init(struct bench_job *job);
+/*
+ * Set one job option from fio's name and value ("rw", "randread"). Returns 0,
+ * -ENOENT for an unknown name or -EINVAL for a bad value.
+ */
+int bench_job_set(struct bench_job *job, const char *name, const char *value);
+/* Consistency of a job before running; *why gets a static reason. */
+int bench_job_check(const struct bench_job *job, const char **why);
+const char *bench_rw_name(enum bench_rw rw);
+const char *bench_engine_name(enum bench_engine e);
+
+/*
+ * A small ini job file in fio's syntax: [global] and [name] sections,
+ * "key=value" or bare "key" lines, ';' or '#' comments. Jobs inherit
+ * [global]; base holds defaults (e.g. from the command line). On error
+ * *line is set and *bad_key names the culprit (static buffer).
+ */
+int bench_ini_parse(const char *text, const struct bench_job *base,
+		    struct bench_job **jobs, unsigned int *njobs,
+		    unsigned int *line, const char **bad_key);
+
+/* ---- running ------------------------------------------------------------------- */
+
+struct bench_sample {
+	uint64_t t_ms;			/* end of the interval, since start */
+	uint64_t bytes[BENCH_NDIR];
+	uint64_t ios[BENCH_NDIR];
+};
+
+struct bench_dir_stats {
+	uint64_t ios, bytes;
+	struct bench_hist lat;		/* ns, submit to completion */
+};
+
+struct bench_result {
+	char name[64];
+	unsigned int job;		/* index of its job in the array run */
+	unsigned int index;		/* which copy (numjobs) */
+	int error;			/* 0 or -errno of the first failure */
+	uint64_t error_off;
+	uint64_t verify_errors;
+	uint64_t elapsed_ns;
+	struct bench_dir_stats dir[BENCH_NDIR];
+	struct bench_hist sync_lat;	/* fsync/fdatasync calls */
+	uint64_t syncs;
+	struct bench_sample *samples;
+	size_t nsamples;
+	double usr_cpu, sys_cpu;	/* percent of elapsed, this thread */
+};
+
+struct bench_run;
+struct bench_progress {
+	uint64_t elapsed_ms;
+	uint64_t bytes[BENCH_NDIR], ios[BENCH_NDIR];
+	unsigned int running;
+};
+
+struct bench_run_opts {
+	unsigned int sample_ms;		/* sample interval (default 1000) */
+	/* Called from the calling thread about every sample interval. */
+	void (*progress)(const struct bench_progress *p, void *arg);
+	void *progress_arg;
+	volatile int *stop;		/* set non-zero to stop all jobs */
+};
+
+/*
+ * Run jobs (each expanded to numjobs copies) all at once, one thread per
+ * copy, and wait for them. *results gets one entry per copy.
+ */
+int bench_run(const struct bench_job *jobs, unsigned int njobs,
+	      const struct bench_run_opts *opts,
+	      struct bench_result **results, unsigned int *nresults);
+void bench_results_free(struct bench_result *r, unsigned int n);
+
+/* ---- reports ------------------------------------------------------------------- */
+
+enum bench_format { BENCH_FMT_TEXT, BENCH_FMT_JSON, BENCH_FMT_CSV };
+int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
+		 unsigned int njobs, const struct bench_result *r, unsigned int n);
+/* Per-second samples as CSV: job,index,t_ms,read_bytes,write_bytes,read_ios,write_ios */
+int bench_report_samples(FILE *out, const struct bench_result *r, unsigned int n);
+
+/* ---- the verify pattern -------------------------------------------------------- */
+
+/* Fill buf (len bytes at offset off) with the pattern for seed. */
+void bench_pattern_fill(void *buf, size_t len, uint64_t off, uint64_t seed);
+/* 0 if buf matches; else -EILSEQ and *bad the first wrong byte's offset. */
+int bench_pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed,
+			uint64_t *bad);
+
+/* ---- dd: GNU dd's operands and behaviour over the same targets ------------------ */
+
+/* conv= */
+#define DD_C_BLOCK	0x0001
+#define DD_C_UNBLOCK	0x0002
+#define DD_C_LCASE	0x0004
+#define DD_C_UCASE	0x0008
+#define DD_C_SWAB	0x0010
+#define DD_C_SYNC	0x0020
+#define DD_C_NOERROR	0x0040
+#define DD_C_NOTRUNC	0x0080
+#define DD_C_SPARSE	0x0100
+#define DD_C_EXCL	0x0200
+#define DD_C_NOCREAT	0x0400
+#define DD_C_FSYNC	0x0800
+#define DD_C_FDATASYNC	0x1000
+#define DD_C_TWOBUFS	0x8000	/* reblock input into obs-sized output blocks */
+
+/* iflag= / oflag= */
+#define DD_F_APPEND	0x0001
+#define DD_F_DIRECT	0x0002
+#define DD_F_DIRECTORY	0x0004
+#define DD_F_DSYNC	0x0008
+#define DD_F_SYNC	0x0010
+#define DD_F_FULLBLOCK	0x0020
+#define DD_F_NOATIME	0x0040
+#define DD_F_NOCACHE	0x0080
+#define DD_F_NOCTTY	0x0100
+#define DD_F_NOFOLLOW	0x0200
+#define DD_F_NONBLOCK	0x0400
+#define DD_F_COUNT_BYTES 0x0800
+#define DD_F_SKIP_BYTES	0x1000
+#define DD_F_SEEK_BYTES	0x2000
+
+enum dd_status { DD_STATUS_DEFAULT, DD_STATUS_NONE, DD_STATUS_NOXFER, DD_STATUS_PROGRESS };
+
+struct dd_stats {
+	uint64_t r_full, r_partial, w_full, w_partial, r_truncate;
+	uint64_t w_bytes;
+	uint64_t start_ns;
+};
+
+struct dd {
+	/* operands */
+	const char *ifile, *ofile;		/* NULL: standard input/output */
+	uint64_t ibs, obs, cbs, bs;
+	uint64_t skip, seek, count;		/* as given; units resolved by dd_args_done */
+	bool skip_b, seek_b, count_b;		/* given with a 'B' suffix: bytes */
+	bool count_set;
+	unsigned int conv, iflags, oflags;
+	enum dd_status status;
+	/* resolved */
+	uint64_t skip_bytes, seek_bytes, max_records, max_bytes;
+	/* diagnostics: "dd: MSG" lines the caller prints */
+	void (*msg)(void *arg, const char *text);
+	/* called after every block; the caller may print statistics */
+	void (*poll)(void *arg);
+	void *arg;
+	/* state */
+	int ifd, ofd;
+	struct bench_target *it, *ot;		/* img: targets */
+	uint64_t ipos, opos;
+	struct dd_stats st;
+	int exit_status;
+	volatile bool interrupted;		/* set from a signal handler */
+	/* buffers and conversion state (private) */
+	uint8_t *ibuf, *obuf;
+	size_t oused;
+	uint64_t col, oused_spaces;
+	int swab_saved;
+	ssize_t prev_nread;
+	bool warn_partial, last_was_seek, skip_past_end;
+	bool stats_now;				/* poll: print statistics now (noerror) */
+};
+
+/* Defaults (ibs = obs = 512, standard input and output). */
+void dd_init(struct dd *d);
+/*
+ * One "key=value" operand. On error *why gets GNU dd's message (without the
+ * "dd: " prefix) and *try is set when dd adds its "Try --help" line.
+ */
+int dd_operand(struct dd *d, const char *arg, char *why, size_t len, bool *try);
+/* After the operands: resolve sizes and check combinations (same contract). */
+int dd_args_done(struct dd *d, char *why, size_t len, bool *try);
+/* Open, copy, sync, close. Returns the exit status (0 or 1). */
+int dd_run(struct dd *d);
+/* Statistics as GNU dd prints them; progress = the one-line "\r" form. */
+void dd_format_stats(const struct dd *d, char *buf, size_t len, bool progress);
+
+/* ---- bonnie: bonnie++ 2.00's tests, table and CSV (format 1.98) ---------------- */
+
+enum bonnie_test {
+	BON_PUTC, BON_PUT_BLOCK, BON_REWRITE, BON_GETC, BON_GET_BLOCK, BON_SEEKS,
+	BON_SEQ_CREATE, BON_SEQ_STAT, BON_SEQ_DEL, BON_RAN_CREATE, BON_RAN_STAT,
+	BON_RAN_DEL, BON_NTESTS
+};
+#define BON_NIO 6
+
+struct bonnie_opts {
+	const char *dir;		/* -d (default ".") */
+	const char *name;		/* -m (default the host name) */
+	uint64_t size_mb;		/* -s size in MiB; 0 skips the I/O tests */
+	bool size_set;
+	uint32_t chunk;			/* -s size:chunk (default 8192) */
+	unsigned int seeks;		/* -s ::seeks (default 8192) */
+	unsigned int seekers;		/* -s :::seekers (default 5) */
+	unsigned int files;		/* -n count in 1024s; 0 skips the file tests */
+	long max_size, min_size;	/* -n :max:min bytes (0: empty files) */
+	unsigned int dirs;		/* -n :::dirs (default 1) */
+	uint32_t file_chunk;		/* -n ::::chunk (default the file size) */
+	char files_str[64];		/* -n as given, for the table and CSV */
+	uint64_t byte_io_mb;		/* -fN size of the per-char tests (default 3) */
+	bool no_byte_io;		/* -f */
+	bool sync_files;		/* -b: fsync created files and updates */
+	bool direct;			/* -D: O_DIRECT on the block write */
+	uint64_t ram_mb;		/* -r (0: no RAM checks) */
+	bool ram_set;
+	uint64_t seed;			/* -z */
+	bool seed_set;
+	unsigned int concurrency;	/* -c, printed only */
+	/* progress lines as bonnie++ prints them ("Rewriting..." then "done") */
+	void (*progress)(void *arg, const char *text);
+	void *arg;
+};
+
+struct bonnie_test_result {
+	bool ran;
+	double elapsed;			/* seconds */
+	double cpu;			/* seconds of user + system CPU */
+	uint64_t bytes;			/* data moved (I/O tests) */
+	uint64_t ops;			/* chunks, seeks, or files */
+	struct bench_hist lat;		/* ns per operation (bonnie++'s unit) */
+};
+
+struct bonnie_result {
+	uint64_t seed;
+	int error;			/* -errno of the failing test */
+	int failed;			/* which test, or -1 */
+	struct bonnie_test_result t[BON_NTESTS];
+};
+
+void bonnie_opts_init(struct bonnie_opts *o);
+/* -s size[:chunk[:seeks[:seekers]]] and -n num[:max[:min[:dirs[:chunk]]]] */
+int bonnie_parse_size(struct bonnie_opts *o, const char *arg);
+int bonnie_parse_files(struct bonnie_opts *o, const char *arg);
+const char *bonnie_test_name(enum bonnie_test t);
+/* Run every selected test once; r is filled (allocate it on the heap). */
+int bonnie_run(const struct bonnie_opts *o, struct bonnie_result *r);
+/* bonnie++'s two tables, its CSV line (format 1.98), the CSV header, JSON. */
+void bonnie_print_text(FILE *out, const struct bonnie_opts *o, const struct bonnie_result *r);
+void bonnie_print_csv(FILE *out, const struct bonnie_opts *o, const struct bonnie_result *r);
+void bonnie_print_csv_header(FILE *out);
+/* One run as a JSON object: every test's rate, CPU, counts and percentiles. */
+void bonnie_print_json(FILE *out, const struct bonnie_opts *o, const struct bonnie_result *r);
+
+/* Monotonic clock in ns. */
+uint64_t bench_now_ns(void);
+
+#endif

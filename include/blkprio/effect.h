@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The effect proof: containers of different IOPRIO, made through the path a
+ * real host uses (config files applied by blkpriod), run the same competing
+ * workload on a BFQ device at once; their measured shares are compared with
+ * the shares their weights predict.
+ *
+ * Share: a container's operations (or bytes; the block size is the same for
+ * all) in the measured window divided by all containers' operations.
+ * Expected share: its weight divided by the sum of the weights.
+ * A container passes when |measured - expected| <= tolerance * expected.
+ */
+#ifndef BLKPRIO_EFFECT_H
+#define BLKPRIO_EFFECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <blkprio/bench.h>
+
+#define EFFECT_MAX_CTS		8
+#define EFFECT_MAX_SECONDS	600
+#define EFFECT_MAX_PHASES	2
+
+enum effect_disk { EFFECT_DISK_RAW, EFFECT_DISK_QCOW2 };
+
+/* BFQ tunables to set on the device; -1 leaves the kernel's value. */
+struct effect_sched {
+	int low_latency;
+	int slice_idle;
+	int strict_guarantees;
+};
+
+struct effect_opts {
+	unsigned int ncts;
+	int prio[EFFECT_MAX_CTS];	/* IOPRIO of each container */
+	const char *device;		/* NULL: a loop device over a file in workdir */
+	const char *workdir;		/* NULL: /var/tmp */
+	uint64_t dev_size;		/* backing file (default 1 GiB) */
+	enum bench_rw rw;		/* BENCH_RANDREAD, BENCH_READ or BENCH_WRITE */
+	uint32_t bs;			/* default 4096 */
+	unsigned int iodepth;		/* default 1 */
+	enum bench_engine engine;
+	uint64_t runtime_ms;		/* default 20 s */
+	uint64_t warmup_ms;		/* not counted (default 2 s) */
+	enum effect_disk disk;
+	double tolerance;		/* default 0.15 */
+	const char *weight_map;		/* WEIGHT_MAP; NULL: openvz */
+	struct effect_sched sched;
+	const char *scheduler;		/* "bfq" (default) or another, e.g. mq-deadline */
+	bool control;			/* blkpriod's closed-loop share control */
+	const char *daemon;		/* blkpriod to run */
+	const char *cli;		/* blkprio, for live changes */
+	bool probes;			/* per-container latency from the eBPF probes */
+	/* A live change: at change_ms, `blkprio set CT --ioprio change_prio`. */
+	bool has_change;
+	uint64_t change_ms;
+	unsigned int change_ct;
+	int change_prio;
+	volatile int *stop;		/* set on SIGINT/SIGTERM: stop and clean up */
+	/* Progress lines ("creating loop device", ...); may be NULL. */
+	void (*log)(void *arg, const char *msg);
+	void *log_arg;
+	/* Called once the workloads run (demo: start the live view). */
+	void (*started)(void *arg, const struct effect_opts *o, const char *conf_dir,
+			const char *run_dir, const char *config);
+	void *started_arg;
+};
+
+void effect_opts_init(struct effect_opts *o);
+
+struct effect_phase {
+	uint64_t from_ms, to_ms;	/* window measured, since start */
+	int prio[EFFECT_MAX_CTS];
+	unsigned int weight[EFFECT_MAX_CTS];
+	double expected[EFFECT_MAX_CTS];
+	double measured[EFFECT_MAX_CTS];
+	double error[EFFECT_MAX_CTS];	/* (measured - expected) / expected */
+	double iops[EFFECT_MAX_CTS];
+	double settle_s;		/* until every share stays within the tolerance */
+	bool pass;
+};
+
+struct effect_ct {
+	char ctid[16];
+	char cgroup[256];		/* relative to the hierarchy */
+	int weight_kernel;		/* read back after blkpriod applied it */
+	double iops, mbps;		/* whole run after warm-up */
+	double eng_p50_us, eng_p99_us;	/* engine: submit to completion */
+	double probe_p50_us, probe_p99_us; /* eBPF: request to completion */
+	uint64_t probe_count;
+	double probe_queue_us, probe_device_us;	/* mean split, where known */
+	double cdf_us[101];		/* engine latency at percentiles 0..100 */
+	unsigned int nsec;
+	double ios[EFFECT_MAX_SECONDS];	/* operations in each second */
+};
+
+struct effect_report {
+	char device[64];
+	char sched[16];
+	struct effect_sched sched_used;	/* as read back */
+	char map[96];
+	char control[4];		/* "on" or "off" */
+	char rw[16];
+	char disk[8];
+	uint32_t bs;
+	unsigned int iodepth;
+	uint64_t runtime_ms, warmup_ms;
+	double tolerance;
+	unsigned int ncts;
+	struct effect_ct ct[EFFECT_MAX_CTS];
+	unsigned int nphases;
+	struct effect_phase phase[EFFECT_MAX_PHASES];
+	bool probes;
+	char probe_note[160];		/* why there are no probe figures */
+	bool pass;
+};
+
+/*
+ * Set up, run, measure and clean up everything it made (cgroups, daemon,
+ * loop device, mounts, files), also when interrupted or failing. Returns 0
+ * (the report says pass or fail) or -errno with *why set.
+ */
+int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
+	       size_t whylen);
+
+int effect_report_text(FILE *f, const struct effect_report *r);
+int effect_report_json(FILE *f, const struct effect_report *r);
+/*
+ * A self-contained page (inline SVG charts, no scripts, no fetches) for one
+ * or more runs (e.g. control off and on).
+ */
+int effect_report_html(FILE *f, const struct effect_report *r, unsigned int n);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Closed-loop share control: the part of a device's service each busy
+ * container gets should be what its weight promises, whatever the workload.
+ *
+ * Promise: an active container's share is its configured weight divided by
+ * the sum of the active containers' weights; idle containers get nothing
+ * reserved, so a lone busy container gets the whole device.
+ *
+ * Each interval the controller compares the realized shares (device time by
+ * default: the sum of the container's requests' issue-to-completion times,
+ * which is what "more time for using disks" means; operations or bytes as
+ * options) with the promise and acts with the kernel's levers:
+ *   1. weights: the BFQ/io weight is adjusted around the configured one
+ *      (within [configured / span, configured * span]), where weights act;
+ *   2. caps: where weights cannot act (no BFQ, writes) or do not converge,
+ *      the over-served containers are throttled (blkio.throttle / io.max) at
+ *      their promised share of the capacity just measured; caps relax as
+ *      soon as contention ends.
+ * A dead band, bounded multiplicative steps and floors keep the loop stable
+ * and never starve anyone. Pure computation: no I/O, no printing.
+ */
+#ifndef BLKPRIO_SHARE_H
+#define BLKPRIO_SHARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum share_measure { SHARE_TIME, SHARE_IOPS, SHARE_BYTES };
+enum share_lever { SHARE_LEVER_NONE, SHARE_LEVER_WEIGHT, SHARE_LEVER_CAP };
+
+struct share_params {
+	enum share_measure measure;
+	double deadband;		/* relative error left alone (0.05) */
+	double gain;			/* exponent of each multiplicative step (0.5) */
+	double max_step;		/* largest factor per interval (2.0) */
+	unsigned int min_ios;		/* requests per interval to count as active (20) */
+	double weight_span;		/* weights stay within cfg/span .. cfg*span (4) */
+	unsigned int weight_tries;	/* intervals weights may try before caps (6) */
+	double floor_share;		/* a cap never below this share of capacity (0.05) */
+	double smooth;			/* weight of the newest interval in the averages (0.3) */
+	bool weights_act;		/* the device runs BFQ (or v2 io.cost) */
+	unsigned int weight_min, weight_max;	/* the weight file's range */
+};
+
+void share_params_default(struct share_params *p);
+const char *share_lever_name(enum share_lever l);
+int share_measure_parse(const char *s, enum share_measure *m);
+const char *share_measure_name(enum share_measure m);
+
+/* One container on one device over one interval. */
+struct share_input {
+	unsigned int weight;		/* configured (from its IOPRIO and the map) */
+	uint64_t ios, bytes;
+	uint64_t device_ns;		/* sum of issue-to-completion times */
+};
+
+/* Kept per container and device between intervals. */
+struct share_state {
+	double weight;			/* weight in force (0: the configured one) */
+	double cap;			/* operations/s, or bytes/s for SHARE_BYTES; 0 none */
+	double promised, realized;	/* last interval's shares (0 when idle) */
+	bool active;
+	enum share_lever lever;
+	double gain;			/* own step gain (0: the default), halved on overshoot */
+	int last_sign;			/* sign of the last error outside the dead band */
+	double svc_avg, rate_avg;	/* smoothed service and rate (schedulers serve in
+					 * slices, so one interval's share is noisy) */
+};
+
+/* Per device, between intervals. */
+struct share_dev {
+	enum share_lever lever;		/* the lever in use */
+	unsigned int tries;		/* intervals the weights have tried */
+	double capacity;		/* operations (or bytes) per second, all active */
+	unsigned int active;
+};
+
+/* What to write after a step. */
+struct share_out {
+	bool set_weight;
+	unsigned int weight;
+	bool set_cap;
+	uint64_t cap_iops, cap_bps;	/* 0: no limit */
+};
+
+/*
+ * One control step for a device with n containers. st and dev carry the
+ * controller's memory (zero them at the start); out says what to write.
+ */
+void share_step(const struct share_params *p, double interval_s, unsigned int n,
+		const struct share_input *in, struct share_state *st,
+		struct share_dev *dev, struct share_out *out);
+
+#endif

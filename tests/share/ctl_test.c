@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The share controller against a simulated device: a scheduler that gives
+ * shares in proportion to weight^alpha (alpha 1: weights work as promised; 3:
+ * they over-deliver, as BFQ does for random reads; 0: they do nothing, as for
+ * writes), caps enforced with the spare capacity going to the uncapped (work
+ * conserving), and a few percent of noise.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <blkprio/share.h>
+
+#include "kselftest_harness.h"
+
+#define N	3
+#define STEPS	60
+
+struct plant {
+	double capacity;		/* ops/s of the device */
+	double alpha;
+	double noise;			/* relative amplitude per interval */
+	unsigned int n;
+	bool busy[N];
+	unsigned int seed;
+};
+
+static double noise(struct plant *pl)
+{
+	pl->seed = pl->seed * 1103515245u + 12345u;
+	return 1 + ((double)((pl->seed >> 8) % 1000) / 1000 - 0.5) * 2 * pl->noise;
+}
+
+/* One second of service given the weights and caps in force. */
+static void serve(struct plant *pl, const struct share_state *st,
+		  const unsigned int *cfg, struct share_input *in)
+{
+	double want[N], got[N], left = pl->capacity, sum = 0, w;
+	bool capped[N] = { false };
+	unsigned int i, round;
+
+	for (i = 0; i < pl->n; i++) {
+		w = st[i].weight > 0 ? st[i].weight : cfg[i];
+		want[i] = pl->busy[i] ? pow(w, pl->alpha) : 0;
+		got[i] = 0;
+	}
+	/* Water-filling: capped containers stop at their cap, the rest share what is left. */
+	for (round = 0; round < N; round++) {
+		for (i = 0, sum = 0; i < pl->n; i++)
+			if (!capped[i])
+				sum += want[i];
+		if (sum <= 0)
+			break;
+		for (i = 0; i < pl->n; i++)
+			if (!capped[i])
+				got[i] = left * want[i] / sum;
+		for (i = 0; i < pl->n; i++) {
+			if (capped[i] || st[i].cap <= 0 || got[i] <= st[i].cap)
+				continue;
+			got[i] = st[i].cap;
+			capped[i] = true;
+		}
+		for (i = 0, left = pl->capacity; i < pl->n; i++)
+			if (capped[i])
+				left -= got[i];
+	}
+	for (i = 0; i < pl->n; i++) {
+		memset(&in[i], 0, sizeof(in[i]));
+		in[i].weight = cfg[i];
+		in[i].ios = (uint64_t)(got[i] * noise(pl));
+		in[i].bytes = in[i].ios * 4096;
+		in[i].device_ns = in[i].ios * 100000;	/* 100 us each */
+	}
+}
+
+struct run {
+	double share[N];		/* mean realized share over the last 10 steps */
+	double spread[N];		/* max - min over them */
+	double total;			/* mean ops/s over them */
+	double promised[N];
+	enum share_lever lever;
+};
+
+static void simulate(struct plant *pl, const unsigned int *cfg, bool weights_act,
+		     struct run *r, struct share_state *st, struct share_dev *dev)
+{
+	struct share_input in[N];
+	struct share_out out[N];
+	struct share_params p;
+	double lo[N], hi[N];
+	unsigned int s, i;
+
+	share_params_default(&p);
+	p.weights_act = weights_act;
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < N; i++) {
+		lo[i] = 1;
+		hi[i] = 0;
+	}
+	for (s = 0; s < STEPS; s++) {
+		serve(pl, st, cfg, in);
+		share_step(&p, 1.0, pl->n, in, st, dev, out);
+		if (s < STEPS - 10)
+			continue;
+		for (i = 0; i < pl->n; i++) {
+			r->share[i] += st[i].realized / 10;
+			r->total += (double)in[i].ios / 10;
+			r->promised[i] = st[i].promised;
+			lo[i] = st[i].realized < lo[i] ? st[i].realized : lo[i];
+			hi[i] = st[i].realized > hi[i] ? st[i].realized : hi[i];
+		}
+	}
+	for (i = 0; i < pl->n; i++)
+		r->spread[i] = hi[i] - lo[i];
+	r->lever = dev->lever;
+}
+
+static void check_promise(struct __test_metadata *_metadata, const struct run *r,
+			  unsigned int n, double capacity, double pl_noise)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		EXPECT_LE(fabs(r->share[i] / r->promised[i] - 1), 0.10)
+			TH_LOG("container %u: share %.3f, promised %.3f", i, r->share[i],
+			       r->promised[i]);
+		EXPECT_LE(r->spread[i], 0.08 + pl_noise) TH_LOG("container %u oscillates: %.3f", i,
+								 r->spread[i]);
+	}
+	EXPECT_GE(r->total, 0.90 * capacity);	/* control costs little throughput */
+}
+
+FIXTURE(ctl) {
+	struct plant pl;
+	struct share_state st[N];
+	struct share_dev dev;
+	struct run r;
+};
+
+FIXTURE_VARIANT(ctl) {
+	double alpha;
+	double noise;			/* 0: 3% */
+	bool weights_act;
+	unsigned int n;
+	unsigned int cfg[N];
+};
+
+/* IOPRIO 7 vs 0 (128:64) and 7:4:0 (128:100:64) on the openvz map. */
+FIXTURE_VARIANT_ADD(ctl, faithful_7_0) { .alpha = 1, .weights_act = true, .n = 2, .cfg = { 128, 64 } };
+FIXTURE_VARIANT_ADD(ctl, overdelivers_7_0) { .alpha = 3, .weights_act = true, .n = 2, .cfg = { 128, 64 } };
+FIXTURE_VARIANT_ADD(ctl, ignored_7_0) { .alpha = 0, .weights_act = true, .n = 2, .cfg = { 128, 64 } };
+FIXTURE_VARIANT_ADD(ctl, no_bfq_7_0) { .alpha = 0, .weights_act = false, .n = 2, .cfg = { 128, 64 } };
+FIXTURE_VARIANT_ADD(ctl, equal_4_4) { .alpha = 3, .weights_act = true, .n = 2, .cfg = { 100, 100 } };
+FIXTURE_VARIANT_ADD(ctl, three_7_4_0) { .alpha = 3, .weights_act = true, .n = 3, .cfg = { 128, 100, 64 } };
+FIXTURE_VARIANT_ADD(ctl, three_ignored) { .alpha = 0, .weights_act = true, .n = 3, .cfg = { 128, 100, 64 } };
+/* BFQ serves in slices: one second's share swings by a quarter. */
+FIXTURE_VARIANT_ADD(ctl, noisy_ignored_7_0) { .alpha = 0, .noise = 0.25, .weights_act = true, .n = 2, .cfg = { 128, 64 } };
+FIXTURE_VARIANT_ADD(ctl, noisy_overdelivers_7_0) { .alpha = 3, .noise = 0.25, .weights_act = true, .n = 2, .cfg = { 128, 64 } };
+
+FIXTURE_SETUP(ctl)
+{
+	unsigned int i;
+
+	memset(self, 0, sizeof(*self));
+	self->pl.capacity = 10000;
+	self->pl.alpha = variant->alpha;
+	self->pl.noise = variant->noise ? variant->noise : 0.03;
+	self->pl.n = variant->n;
+	self->pl.seed = 7;
+	for (i = 0; i < variant->n; i++)
+		self->pl.busy[i] = true;
+}
+
+FIXTURE_TEARDOWN(ctl)
+{
+}
+
+TEST_F(ctl, keeps_the_promise)
+{
+	simulate(&self->pl, variant->cfg, variant->weights_act, &self->r, self->st, &self->dev);
+	check_promise(_metadata, &self->r, variant->n, self->pl.capacity, self->pl.noise);
+	if (!variant->weights_act)
+		EXPECT_NE(SHARE_LEVER_WEIGHT, self->r.lever);
+	if (variant->alpha == 1)
+		EXPECT_NE(SHARE_LEVER_CAP, self->r.lever);	/* nothing to correct by force */
+}
+
+TEST_F(ctl, lone_container_gets_the_device)
+{
+	struct share_input in[N];
+	struct share_out out[N];
+	struct share_params p;
+	unsigned int i;
+
+	simulate(&self->pl, variant->cfg, variant->weights_act, &self->r, self->st, &self->dev);
+	/* Contention ends: all but the first go idle. */
+	for (i = 1; i < variant->n; i++)
+		self->pl.busy[i] = false;
+	share_params_default(&p);
+	p.weights_act = variant->weights_act;
+	serve(&self->pl, self->st, variant->cfg, in);
+	share_step(&p, 1.0, variant->n, in, self->st, &self->dev, out);
+	for (i = 0; i < variant->n; i++) {
+		EXPECT_EQ(0, self->st[i].cap);
+		EXPECT_EQ(0, self->st[i].weight);	/* back to the configured weight */
+		if (out[i].set_weight)
+			EXPECT_EQ(variant->cfg[i], out[i].weight);
+	}
+	EXPECT_EQ(SHARE_LEVER_NONE, self->dev.lever);
+	serve(&self->pl, self->st, variant->cfg, in);
+	EXPECT_GE((double)in[0].ios, 0.95 * self->pl.capacity);
+}
+
+TEST(floors_and_bounds)
+{
+	struct share_input in[2] = {
+		{ .weight = 128, .ios = 100000, .device_ns = 100000ull * 100000 },
+		{ .weight = 64, .ios = 20, .device_ns = 20 * 100000 },
+	};
+	struct share_state st[2] = { 0 };
+	struct share_dev dev = { 0 };
+	struct share_out out[2];
+	struct share_params p;
+	unsigned int s;
+
+	share_params_default(&p);
+	for (s = 0; s < 50; s++)
+		share_step(&p, 1.0, 2, in, st, &dev, out);
+	/* The weight moved at most span away; a cap never under the floor. */
+	EXPECT_GE(st[0].weight == 0 ? 128 : st[0].weight, 128 / p.weight_span - 1e-9);
+	if (st[0].cap > 0)
+		EXPECT_GE(st[0].cap, p.floor_share * dev.capacity * 0.999);
+	EXPECT_EQ(0, st[1].cap);	/* the under-served one is never capped */
+}
+
+TEST(measures)
+{
+	enum share_measure m;
+
+	EXPECT_EQ(0, share_measure_parse("time", &m));
+	EXPECT_EQ(SHARE_TIME, m);
+	EXPECT_EQ(0, share_measure_parse("BYTES", &m));
+	EXPECT_EQ(SHARE_BYTES, m);
+	EXPECT_NE(0, share_measure_parse("speed", &m));
+	EXPECT_STREQ("cap", share_lever_name(SHARE_LEVER_CAP));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The verify pattern: each 8-byte word is a hash of its absolute offset and
+ * the seed, so any block can be checked on its own, in any order, and data
+ * landing at the wrong offset is caught.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <blkprio/bench.h>
+
+#include "bench_priv.h"
+
+uint64_t bench_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static inline uint8_t pattern_byte(uint64_t off, uint64_t seed)
+{
+	return (uint8_t)(bench_mix64(seed ^ (off >> 3)) >> (8 * (off & 7)));
+}
+
+void bench_pattern_fill(void *buf, size_t len, uint64_t off, uint64_t seed)
+{
+	uint8_t *p = buf;
+	uint64_t w;
+
+	while (len && (off & 7)) {
+		*p++ = pattern_byte(off++, seed);
+		len--;
+	}
+	for (; len >= 8; len -= 8, p += 8, off += 8) {
+		w = bench_mix64(seed ^ (off >> 3));
+		memcpy(p, &w, 8);	/* little-endian hosts: byte k = bits 8k.. */
+	}
+	while (len--)
+		*p++ = pattern_byte(off++, seed);
+}
+
+int bench_pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed,
+			uint64_t *bad)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != pattern_byte(off + i, seed)) {
+			*bad = off + i;
+			return -EILSEQ;
+		}
+	return 0;
+}
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void *bench_alloc_buf(size_t len)
+{
+	void *p;
+
+	if (posix_memalign(&p, 4096, len ? len : 1))
+		return NULL;
+	return p;
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reports of a run: human text, JSON (fio-like names) and CSV. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <blkprio/bench.h>
+
+static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99,
+			       99.5, 99.9, 99.95, 99.99 };
+#define NPCTS (sizeof(pcts) / sizeof(pcts[0]))
+static const char *const dir_name[BENCH_NDIR] = { "read", "write" };
+
+static const struct bench_job *job_of(const struct bench_job *jobs, unsigned int njobs,
+				      const struct bench_result *r)
+{
+	return &jobs[r->job < njobs ? r->job : 0];
+}
+
+static double rate(uint64_t n, uint64_t ns)
+{
+	return ns ? (double)n * 1e9 / (double)ns : 0;
+}
+
+/* "236MiB" style, binary units. */
+static void bin_units(char *buf, size_t len, double v)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, v < 10 && i ? "%.2f%s" : v < 100 && i ? "%.1f%s" : "%.0f%s", v, u[i]);
+}
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void text_lat(FILE *out, const char *what, const struct bench_hist *h)
+{
+	unsigned int i;
+
+	fprintf(out, "    %s (usec): min=%.1f, max=%.1f, avg=%.2f, stdev=%.2f\n", what,
+		h->min / 1e3, h->max / 1e3, bench_hist_mean(h) / 1e3, bench_hist_stddev(h) / 1e3);
+	fprintf(out, "    %s percentiles (usec):", what);
+	for (i = 0; i < NPCTS; i++) {
+		if (pcts[i] < 50 && pcts[i] != 1 && pcts[i] != 10)
+			continue;
+		if (pcts[i] == 60 || pcts[i] == 70 || pcts[i] == 80)
+			continue;
+		fprintf(out, " p%g=%.1f", pcts[i], bench_hist_percentile(h, pcts[i]) / 1e3);
+	}
+	fputc('\n', out);
+}
+
+static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
+{
+	char bw[32], tot[32];
+	unsigned int d;
+
+	fprintf(out, "%s", r->name);
+	if (job->numjobs > 1)
+		fprintf(out, "[%u]", r->index);
+	fprintf(out, ": rw=%s bs=%u ioengine=%s iodepth=%u direct=%d target=%s\n",
+		bench_rw_name(job->rw), job->bs, bench_engine_name(job->engine),
+		job->iodepth, job->direct, job->filename);
+	if (r->error)
+		fprintf(out, "  error: %s (offset %llu)\n", strerror(-r->error),
+			(unsigned long long)r->error_off);
+	for (d = 0; d < BENCH_NDIR; d++) {
+		const struct bench_dir_stats *s = &r->dir[d];
+
+		if (!s->ios)
+			continue;
+		bin_units(bw, sizeof(bw), rate(s->bytes, r->elapsed_ns));
+		bin_units(tot, sizeof(tot), (double)s->bytes);
+		fprintf(out, "  %5s: IOPS=%.0f, BW=%s/s (%.1fMB/s)(%s/%llumsec)\n", dir_name[d],
+			rate(s->ios, r->elapsed_ns), bw, rate(s->bytes, r->elapsed_ns) / 1e6, tot,
+			(unsigned long long)(r->elapsed_ns / 1000000));
+		text_lat(out, "lat", &s->lat);
+	}
+	if (r->syncs)
+		text_lat(out, "sync", &r->sync_lat);
+	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%\n", r->usr_cpu, r->sys_cpu);
+	if (job->verify)
+		fprintf(out, "  verify: %s (%llu bad blocks)\n", r->verify_errors ? "FAILED" : "ok",
+			(unsigned long long)r->verify_errors);
+}
+
+static void json_hist(FILE *out, const char *key, const struct bench_hist *h)
+{
+	unsigned int i;
+
+	fprintf(out, "\"%s\":{\"N\":%llu,\"min\":%llu,\"max\":%llu,\"mean\":%.3f,\"stddev\":%.3f,"
+		"\"percentile\":{", key, (unsigned long long)h->count,
+		(unsigned long long)(h->count ? h->min : 0), (unsigned long long)h->max,
+		bench_hist_mean(h), bench_hist_stddev(h));
+	for (i = 0; i < NPCTS; i++)
+		fprintf(out, "%s\"%f\":%llu", i ? "," : "", pcts[i],
+			(unsigned long long)bench_hist_percentile(h, pcts[i]));
+	fprintf(out, "}}");
+}
+
+static void json_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
+{
+	unsigned int d;
+	size_t i;
+
+	fprintf(out, "{\"jobname\":");
+	json_str(out, r->name);
+	fprintf(out, ",\"index\":%u,\"filename\":", r->index);
+	json_str(out, job->filename);
+	fprintf(out, ",\"rw\":\"%s\",\"bs\":%u,\"iodepth\":%u,\"ioengine\":\"%s\",\"direct\":%d,"
+		"\"error\":%d,\"error_msg\":", bench_rw_name(job->rw), job->bs, job->iodepth,
+		bench_engine_name(job->engine), job->direct, -r->error);
+	json_str(out, r->error ? strerror(-r->error) : "");
+	fprintf(out, ",\"elapsed_ns\":%llu", (unsigned long long)r->elapsed_ns);
+	for (d = 0; d < BENCH_NDIR; d++) {
+		const struct bench_dir_stats *s = &r->dir[d];
+
+		fprintf(out, ",\"%s\":{\"io_bytes\":%llu,\"total_ios\":%llu,\"bw_bytes\":%.0f,"
+			"\"iops\":%.3f,", dir_name[d], (unsigned long long)s->bytes,
+			(unsigned long long)s->ios, rate(s->bytes, r->elapsed_ns),
+			rate(s->ios, r->elapsed_ns));
+		json_hist(out, "lat_ns", &s->lat);
+		fputc('}', out);
+	}
+	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
+	json_hist(out, "lat_ns", &r->sync_lat);
+	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"verify\":%s,\"verify_errors\":%llu,"
+		"\"samples\":[", r->usr_cpu, r->sys_cpu, job->verify ? "true" : "false",
+		(unsigned long long)r->verify_errors);
+	for (i = 0; i < r->nsamples; i++) {
+		const struct bench_sample *s = &r->samples[i];
+
+		fprintf(out, "%s{\"t_ms\":%llu,\"read_bytes\":%llu,\"write_bytes\":%llu,"
+			"\"read_ios\":%llu,\"write_ios\":%llu}", i ? "," : "",
+			(unsigned long long)s->t_ms, (unsigned long long)s->bytes[0],
+			(unsigned long long)s->bytes[1], (unsigned long long)s->ios[0],
+			(unsigned long long)s->ios[1]);
+	}
+	fprintf(out, "]}");
+}
+
+static void csv_all(FILE *out, const struct bench_result *r, unsigned int n)
+{
+	unsigned int i, d;
+
+	fprintf(out, "job,index,dir,ios,bytes,elapsed_ns,iops,bw_bytes,lat_min_ns,lat_mean_ns,"
+		"lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p99.9_ns,lat_max_ns,lat_stddev_ns,"
+		"verify_errors,error\n");
+	for (i = 0; i < n; i++)
+		for (d = 0; d < BENCH_NDIR; d++) {
+			const struct bench_dir_stats *s = &r[i].dir[d];
+			const struct bench_hist *h = &s->lat;
+
+			if (!s->ios && (d || r[i].dir[1].ios))
+				continue;
+			fprintf(out, "%s,%u,%s,%llu,%llu,%llu,%.1f,%.0f,%llu,%.0f,%llu,%llu,%llu,"
+				"%llu,%llu,%.0f,%llu,%d\n", r[i].name, r[i].index, dir_name[d],
+				(unsigned long long)s->ios, (unsigned long long)s->bytes,
+				(unsigned long long)r[i].elapsed_ns, rate(s->ios, r[i].elapsed_ns),
+				rate(s->bytes, r[i].elapsed_ns),
+				(unsigned long long)(h->count ? h->min : 0), bench_hist_mean(h),
+				(unsigned long long)bench_hist_percentile(h, 50),
+				(unsigned long long)bench_hist_percentile(h, 90),
+				(unsigned long long)bench_hist_percentile(h, 99),
+				(unsigned long long)bench_hist_percentile(h, 99.9),
+				(unsigned long long)h->max, bench_hist_stddev(h),
+				(unsigned long long)r[i].verify_errors, -r[i].error);
+		}
+}
+
+/* Every copy of every job together (fio's group_reporting), text only. */
+static void text_total(FILE *out, const struct bench_result *r, unsigned int n)
+{
+	struct bench_dir_stats *sum = calloc(BENCH_NDIR, sizeof(*sum));
+	uint64_t elapsed = 0;
+	unsigned int i, d;
+	char bw[32];
+
+	if (!sum)
+		return;
+	for (d = 0; d < BENCH_NDIR; d++)
+		bench_hist_init(&sum[d].lat);
+	for (i = 0; i < n; i++) {
+		if (r[i].elapsed_ns > elapsed)
+			elapsed = r[i].elapsed_ns;
+		for (d = 0; d < BENCH_NDIR; d++) {
+			sum[d].ios += r[i].dir[d].ios;
+			sum[d].bytes += r[i].dir[d].bytes;
+			bench_hist_merge(&sum[d].lat, &r[i].dir[d].lat);
+		}
+	}
+	fprintf(out, "all %u jobs together:\n", n);
+	for (d = 0; d < BENCH_NDIR; d++) {
+		if (!sum[d].ios)
+			continue;
+		bin_units(bw, sizeof(bw), rate(sum[d].bytes, elapsed));
+		fprintf(out, "  %5s: IOPS=%.0f, BW=%s/s (%.1fMB/s)\n", dir_name[d],
+			rate(sum[d].ios, elapsed), bw, rate(sum[d].bytes, elapsed) / 1e6);
+		text_lat(out, "lat", &sum[d].lat);
+	}
+	free(sum);
+}
+
+int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
+		 unsigned int njobs, const struct bench_result *r, unsigned int n)
+{
+	unsigned int i;
+
+	if (!njobs)
+		return -EINVAL;
+	switch (fmt) {
+	case BENCH_FMT_TEXT:
+		for (i = 0; i < n; i++)
+			text_one(out, job_of(jobs, njobs, &r[i]), &r[i]);
+		if (n > 1)
+			text_total(out, r, n);
+		break;
+	case BENCH_FMT_JSON:
+		fprintf(out, "{\"blkprio version\":\"%s\",\"jobs\":[", BLKPRIO_VERSION);
+		for (i = 0; i < n; i++) {
+			if (i)
+				fputc(',', out);
+			json_one(out, job_of(jobs, njobs, &r[i]), &r[i]);
+		}
+		fprintf(out, "]}\n");
+		break;
+	case BENCH_FMT_CSV:
+		csv_all(out, r, n);
+		break;
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int bench_report_samples(FILE *out, const struct bench_result *r, unsigned int n)
+{
+	unsigned int i;
+	size_t j;
+
+	fprintf(out, "job,index,t_ms,read_bytes,write_bytes,read_ios,write_ios\n");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < r[i].nsamples; j++) {
+			const struct bench_sample *s = &r[i].samples[j];
+
+			fprintf(out, "%s,%u,%llu,%llu,%llu,%llu,%llu\n", r[i].name, r[i].index,
+				(unsigned long long)s->t_ms, (unsigned long long)s->bytes[0],
+				(unsigned long long)s->bytes[1], (unsigned long long)s->ios[0],
+				(unsigned long long)s->ios[1]);
+		}
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running jobs: one thread per job copy, the calling thread samples the live
+ * counters every interval (per-second time series) and reports progress.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <blkprio/bench.h>
+
+#include "bench_priv.h"
+
+static inline uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static bool job_writes(const struct bench_job *job)
+{
+	return job->rw == BENCH_WRITE || job->rw == BENCH_RANDWRITE ||
+	       ((job->rw == BENCH_RANDRW || job->rw == BENCH_RW) && job->rwmixread < 100);
+}
+
+static bool job_random(const struct bench_job *job)
+{
+	return job->rw == BENCH_RANDREAD || job->rw == BENCH_RANDWRITE ||
+	       job->rw == BENCH_RANDRW;
+}
+
+/*
+ * Random order without repeats: a 4-round Feistel permutation over the
+ * smallest even number of bits covering the blocks, cycle-walked into
+ * [0, nblocks), visits every block once a pass in a well-mixed order.
+ */
+static void perm_setup(struct bench_worker *w)
+{
+	unsigned int bits = 2, i;
+
+	while (bits < 64 && (1ull << bits) < w->nblocks)
+		bits += 2;
+	w->perm_half = bits / 2;
+	for (i = 0; i < 4; i++)
+		w->perm_key[i] = xorshift(&w->rng);
+	w->perm_i = 0;
+}
+
+static uint64_t feistel(const struct bench_worker *w, uint64_t x)
+{
+	uint64_t mask = (1ull << w->perm_half) - 1, l = x >> w->perm_half, r = x & mask, t;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		t = l ^ (bench_mix64(r ^ w->perm_key[i]) & mask);
+		l = r;
+		r = t;
+	}
+	return l << w->perm_half | r;
+}
+
+static uint64_t perm_next(struct bench_worker *w)
+{
+	uint64_t v = feistel(w, w->perm_i);
+
+	while (v >= w->nblocks)
+		v = feistel(w, v);
+	if (++w->perm_i == w->nblocks)
+		w->perm_i = 0;
+	return v;
+}
+
+bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
+{
+	const struct bench_job *job = w->job;
+	uint64_t blk, total = job->io_size ? job->io_size : w->nblocks * job->bs;
+
+	if (w->stop && *w->stop)
+		return false;
+	if (w->res->error)
+		return false;
+	if (!job->time_based && w->moved >= total)
+		return false;
+	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+		return false;
+	switch (job->rw) {
+	case BENCH_READ:
+	case BENCH_RANDREAD:
+		*dir = BENCH_DIR_READ;
+		break;
+	case BENCH_WRITE:
+	case BENCH_RANDWRITE:
+		*dir = BENCH_DIR_WRITE;
+		break;
+	default:
+		*dir = xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
+	}
+	if (job_random(job)) {
+		blk = perm_next(w);
+	} else {
+		blk = w->seq_next;
+		w->seq_next = (w->seq_next + 1) % w->nblocks;
+	}
+	*off = job->offset + blk * job->bs;
+	w->moved += job->bs;
+	return true;
+}
+
+void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf)
+{
+	uint64_t tag;
+
+	if (dir != BENCH_DIR_WRITE)
+		return;
+	if (w->job->verify) {
+		bench_pattern_fill(buf, w->job->bs, off, w->job->seed);
+		return;
+	}
+	/* Change a word per write so no layer can deduplicate the blocks. */
+	tag = xorshift(&w->rng);
+	memcpy(buf, &tag, w->job->bs < 8 ? w->job->bs : 8);
+}
+
+int bench_maybe_sync(struct bench_worker *w, bool force)
+{
+	const struct bench_job *job = w->job;
+	bool datasync = job->fdatasync_every && !job->fsync_every;
+	unsigned int every = job->fsync_every ? job->fsync_every : job->fdatasync_every;
+	uint64_t t0;
+	int err;
+
+	if (!force && (!every || w->writes_since_sync < every))
+		return 0;
+	if (force && !w->writes_since_sync && !job->end_fsync)
+		return 0;
+	t0 = bench_now_ns();
+	err = w->target.ops->flush(&w->target, datasync);
+	bench_hist_add(&w->res->sync_lat, bench_now_ns() - t0);
+	w->res->syncs++;
+	w->writes_since_sync = 0;
+	if (err && !w->res->error)
+		w->res->error = err;
+	return err;
+}
+
+static void mark_written(struct bench_worker *w, uint64_t off)
+{
+	uint64_t blk = (off - w->job->offset) / w->job->bs;
+
+	if (w->written)
+		w->written[blk / 8] |= 1u << (blk % 8);
+}
+
+static bool was_written(struct bench_worker *w, uint64_t off)
+{
+	uint64_t blk = (off - w->job->offset) / w->job->bs;
+
+	return !w->written || (w->written[blk / 8] & (1u << (blk % 8)));
+}
+
+int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
+		  ssize_t ret, uint64_t lat_ns)
+{
+	struct bench_dir_stats *d = &w->res->dir[dir];
+	uint64_t bad;
+
+	if (ret < 0 || (size_t)ret < w->job->bs) {
+		if (!w->res->error) {
+			w->res->error = ret < 0 ? (int)ret : -EIO;
+			w->res->error_off = off;
+		}
+		return w->res->error;
+	}
+	d->ios++;
+	d->bytes += ret;
+	bench_hist_add(&d->lat, lat_ns);
+	atomic_store_explicit(&w->live_bytes[dir], d->bytes, memory_order_relaxed);
+	atomic_store_explicit(&w->live_ios[dir], d->ios, memory_order_relaxed);
+	if (dir == BENCH_DIR_WRITE) {
+		mark_written(w, off);
+		w->writes_since_sync++;
+		return bench_maybe_sync(w, false);
+	}
+	if (w->job->verify && was_written(w, off) &&
+	    bench_pattern_check(buf, w->job->bs, off, w->job->seed, &bad)) {
+		if (!w->res->verify_errors++)
+			w->res->error_off = bad;
+	}
+	return 0;
+}
+
+/* After a verify write job: read every written block back and check it. */
+static int verify_pass(struct bench_worker *w)
+{
+	const struct bench_job *job = w->job;
+	uint64_t blk, off, bad;
+	void *buf = bench_alloc_buf(job->bs);
+	ssize_t n;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (blk = 0; blk < w->nblocks && !err; blk++) {
+		off = job->offset + blk * job->bs;
+		if (!was_written(w, off))
+			continue;
+		n = w->target.ops->pread(&w->target, buf, job->bs, off);
+		if (n < 0 || (size_t)n < job->bs) {
+			err = n < 0 ? (int)n : -EIO;
+			break;
+		}
+		if (bench_pattern_check(buf, job->bs, off, job->seed, &bad) &&
+		    !w->res->verify_errors++)
+			w->res->error_off = bad;
+	}
+	free(buf);
+	return err;
+}
+
+static double tv_us(struct timeval tv)
+{
+	return tv.tv_sec * 1e6 + tv.tv_usec;
+}
+
+static int worker_setup(struct bench_worker *w)
+{
+	const struct bench_job *job = w->job;
+	unsigned int flags = 0;
+	uint64_t len;
+	int err;
+
+	if (job->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */,
+					 0, job->ioprio) < 0)
+		return -errno;
+	if (job->thread_init) {
+		err = job->thread_init(job, w->index, job->thread_arg);
+		if (err)
+			return err;
+	}
+	if (job_writes(job))
+		flags |= BENCH_T_WRITE | BENCH_T_CREATE;
+	if (job->direct)
+		flags |= BENCH_T_DIRECT;
+	err = bench_target_open(&w->target, job->filename, flags,
+				job->size ? job->offset + job->size : 0);
+	if (err)
+		return err;
+	len = job->size;
+	if (!len)
+		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
+	if (job->offset + len > w->target.size && w->target.size)
+		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
+	w->nblocks = len / job->bs;
+	if (!w->nblocks) {
+		/* Nothing to do I/O on: empty or too small. Leave nothing behind. */
+		if (w->target.created)
+			unlink(job->filename + (bench_target_is_img(job->filename) ? 4 : 0));
+		bench_target_close(&w->target);
+		return -ENOSPC;
+	}
+	w->rng = (job->seed ^ (0x9e3779b97f4a7c15ULL * (w->index + 1))) | 1;
+	if (job_random(job))
+		perm_setup(w);
+	if (job->verify && job_writes(job)) {
+		w->written = calloc(w->nblocks / 8 + 1, 1);
+		if (!w->written) {
+			bench_target_close(&w->target);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct bench_worker *w = arg;
+	const struct bench_job *job = w->job;
+	struct rusage ru0, ru1;
+	uint64_t one = 1;
+	int err;
+
+	err = worker_setup(w);
+	if (err) {
+		w->res->error = err;
+		goto out;
+	}
+	getrusage(RUSAGE_THREAD, &ru0);
+	w->start_ns = bench_now_ns();
+	if (job->runtime_ns)
+		w->deadline_ns = w->start_ns + job->runtime_ns;
+	if (job->engine == BENCH_IO_URING && w->target.fd >= 0)
+		err = bench_engine_uring(w);
+	else
+		err = bench_engine_psync(w);
+	if (err && !w->res->error)
+		w->res->error = err;
+	if (job_writes(job) && (job->end_fsync || job->fsync_every || job->fdatasync_every))
+		bench_maybe_sync(w, true);
+	w->res->elapsed_ns = bench_now_ns() - w->start_ns;
+	getrusage(RUSAGE_THREAD, &ru1);
+	if (w->res->elapsed_ns) {
+		w->res->usr_cpu = (tv_us(ru1.ru_utime) - tv_us(ru0.ru_utime)) * 1e5 /
+				  w->res->elapsed_ns;
+		w->res->sys_cpu = (tv_us(ru1.ru_stime) - tv_us(ru0.ru_stime)) * 1e5 /
+				  w->res->elapsed_ns;
+	}
+	if (job->verify && w->written && !w->res->error) {
+		err = verify_pass(w);
+		if (err)
+			w->res->error = err;
+	}
+	free(w->written);
+	bench_target_close(&w->target);
+out:
+	atomic_store(&w->running, 0);
+	if (w->done_fd >= 0 && write(w->done_fd, &one, sizeof(one)) < 0)
+		w->res->error = w->res->error ? w->res->error : -errno;
+	return NULL;
+}
+
+static int add_sample(struct bench_result *r, uint64_t t_ms, const uint64_t *bytes,
+		      const uint64_t *ios)
+{
+	struct bench_sample *s;
+	size_t i = r->nsamples;
+
+	if (!(i & (i - 1)) || !i) {	/* grow at powers of two */
+		s = realloc(r->samples, sizeof(*s) * (i ? 2 * i : 1));
+		if (!s)
+			return -ENOMEM;
+		r->samples = s;
+	}
+	s = &r->samples[r->nsamples++];
+	s->t_ms = t_ms;
+	memcpy(s->bytes, bytes, sizeof(s->bytes));
+	memcpy(s->ios, ios, sizeof(s->ios));
+	return 0;
+}
+
+/* Take one sample of every worker; returns how many still run. */
+static unsigned int sample_all(struct bench_worker *ws, unsigned int n, uint64_t t0,
+			       uint64_t (*prev)[2][BENCH_NDIR], struct bench_progress *p)
+{
+	uint64_t now_ms = (bench_now_ns() - t0) / 1000000, b[BENCH_NDIR], io[BENCH_NDIR];
+	unsigned int i, d, running = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->elapsed_ms = now_ms;
+	for (i = 0; i < n; i++) {
+		bool live = atomic_load(&ws[i].running);
+
+		for (d = 0; d < BENCH_NDIR; d++) {
+			uint64_t cb = atomic_load_explicit(&ws[i].live_bytes[d], memory_order_relaxed);
+			uint64_t ci = atomic_load_explicit(&ws[i].live_ios[d], memory_order_relaxed);
+
+			b[d] = cb - prev[i][0][d];
+			io[d] = ci - prev[i][1][d];
+			prev[i][0][d] = cb;
+			prev[i][1][d] = ci;
+			p->bytes[d] += cb;
+			p->ios[d] += ci;
+		}
+		if (b[0] || b[1] || live)
+			add_sample(ws[i].res, now_ms, b, io);
+		running += live;
+	}
+	p->running = running;
+	return running;
+}
+
+/* Wait until the absolute time ns, or sooner when a worker ends. */
+static void wait_until(int done_fd, uint64_t ns)
+{
+	struct pollfd p = { .fd = done_fd, .events = POLLIN };
+	uint64_t now = bench_now_ns(), cnt;
+
+	if (ns <= now)
+		return;
+	if (poll(&p, 1, (int)((ns - now + 999999) / 1000000)) > 0 &&
+	    read(done_fd, &cnt, sizeof(cnt)) < 0)
+		return;
+}
+
+static int start_workers(struct bench_worker *ws, unsigned int n, pthread_t *tids)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		atomic_store(&ws[i].running, 1);
+		err = pthread_create(&tids[i], NULL, worker_main, &ws[i]);
+		if (err) {
+			atomic_store(&ws[i].running, 0);
+			ws[i].res->error = -err;
+			return i;
+		}
+	}
+	return n;
+}
+
+int bench_run(const struct bench_job *jobs, unsigned int njobs,
+	      const struct bench_run_opts *opts, struct bench_result **results,
+	      unsigned int *nresults)
+{
+	static const struct bench_run_opts defaults = { .sample_ms = 1000 };
+	uint64_t (*prev)[2][BENCH_NDIR] = NULL, t0, step;
+	struct bench_worker *ws = NULL;
+	struct bench_result *res = NULL;
+	struct bench_progress p;
+	pthread_t *tids = NULL;
+	unsigned int i, j, n = 0, started;
+	int err = -ENOMEM, done_fd;
+
+	if (!opts)
+		opts = &defaults;
+	for (i = 0; i < njobs; i++)
+		n += jobs[i].numjobs ? jobs[i].numjobs : 1;
+	if (!n)
+		return -EINVAL;
+	ws = calloc(n, sizeof(*ws));
+	res = calloc(n, sizeof(*res));
+	tids = calloc(n, sizeof(*tids));
+	prev = calloc(n, sizeof(*prev));
+	if (!ws || !res || !tids || !prev)
+		goto err_free;
+	for (i = 0, n = 0; i < njobs; i++)
+		for (j = 0; j < (jobs[i].numjobs ? jobs[i].numjobs : 1); j++, n++) {
+			ws[n].job = &jobs[i];
+			ws[n].res = &res[n];
+			ws[n].index = j;
+			ws[n].stop = opts->stop;
+			snprintf(res[n].name, sizeof(res[n].name), "%s", jobs[i].name);
+			res[n].index = j;
+			res[n].job = i;
+			for (int d = 0; d < BENCH_NDIR; d++)
+				bench_hist_init(&res[n].dir[d].lat);
+			bench_hist_init(&res[n].sync_lat);
+		}
+	done_fd = eventfd(0, EFD_CLOEXEC);
+	if (done_fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	for (i = 0; i < n; i++)
+		ws[i].done_fd = done_fd;
+	step = (uint64_t)(opts->sample_ms ? opts->sample_ms : 1000) * 1000000ull;
+	t0 = bench_now_ns();
+	started = start_workers(ws, n, tids);
+	for (i = 1;; i++) {
+		/* Wake every interval, or sooner to notice the end. */
+		uint64_t next = t0 + i * step, now;
+
+		while ((now = bench_now_ns()) < next) {
+			unsigned int live = 0;
+
+			for (j = 0; j < started; j++)
+				live += atomic_load(&ws[j].running);
+			if (!live)
+				break;
+			wait_until(done_fd, next);
+		}
+		if (!sample_all(ws, started, t0, prev, &p))
+			break;
+		if (opts->progress)
+			opts->progress(&p, opts->progress_arg);
+	}
+	for (j = 0; j < started; j++)
+		pthread_join(tids[j], NULL);
+	close(done_fd);
+	free(ws);
+	free(tids);
+	free(prev);
+	*results = res;
+	*nresults = n;
+	return 0;
+
+err_free:
+	free(prev);
+	free(tids);
+	free(res);
+	free(ws);
+	return err;
+}
+
+void bench_results_free(struct bench_result *r, unsigned int n)
+{
+	unsigned int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < n; i++)
+		free(r[i].samples);
+	free(r);
+}

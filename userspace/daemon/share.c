@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Closed-loop share control in blkpriod (a row of the module table).
+ *
+ * SHARE_CONTROL=yes: every SHARE_INTERVAL the latency probes' figures are
+ * turned into each container's service on each device (SHARE_MEASURE: time,
+ * iops or bytes), the controller (userspace/share) compares it with what the
+ * container's weight promises, and its decisions are written: a per-device
+ * BFQ weight, or a throttle cap on that device. SHARE_DEVICES limits the
+ * devices controlled (blank: every device the containers use). The state is
+ * written to RUN_DIR/share.state for `blkprio top`, and to the metrics page.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <blkprio/fsutil.h>
+#include <blkprio/latency.h>
+#include <blkprio/log.h>
+#include <blkprio/parse.h>
+#include <blkprio/share.h>
+
+#include "daemon.h"
+
+#define SH_MAX_DEVS	32
+#define SH_MAX_CTS	64
+
+struct sh_ct {
+	char ctid[CTID_MAX_LEN + 1];
+	char rel[PATH_MAX];
+	unsigned int weight;		/* configured, from IOPRIO and the map */
+	bool seen;			/* had I/O from its live cgroup this interval */
+};
+
+/* A device: its containers, with the controller's inputs and memory beside. */
+struct sh_dev {
+	uint32_t dev;
+	char name[32];
+	struct share_dev d;
+	unsigned int n;
+	struct sh_ct ct[SH_MAX_CTS];
+	struct share_input in[SH_MAX_CTS];
+	struct share_state st[SH_MAX_CTS];
+};
+
+static struct dm_share {
+	bool on;
+	uint64_t interval_ns;
+	enum share_measure measure;
+	char devices[256];		/* SHARE_DEVICES, blank-separated names */
+	int timer;
+	struct lat_snap prev;
+	unsigned int ndevs;
+	struct sh_dev dev[SH_MAX_DEVS];
+} S = { .timer = -1 };
+
+static bool dev_wanted(const char *name)
+{
+	const char *p = S.devices;
+	size_t len = strlen(name);
+
+	if (!*p)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == S.devices || p[-1] == ' ' || p[-1] == ',') &&
+		    (p[len] == '\0' || p[len] == ' ' || p[len] == ','))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* BFQ active on the device: weights can act there. */
+static bool weights_act(uint32_t dev)
+{
+	char path[96], line[128];
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/scheduler",
+		 lat_dev_major(dev), lat_dev_minor(dev));
+	return !read_line(path, line, sizeof(line)) && strstr(line, "[bfq]");
+}
+
+static struct sh_dev *dev_get(uint32_t dev)
+{
+	struct sh_dev *sd;
+	unsigned int i;
+
+	for (i = 0; i < S.ndevs; i++)
+		if (S.dev[i].dev == dev)
+			return &S.dev[i];
+	if (S.ndevs == SH_MAX_DEVS)
+		return NULL;
+	sd = &S.dev[S.ndevs];
+	memset(sd, 0, sizeof(*sd));
+	sd->dev = dev;
+	lat_dev_name(dev, sd->name, sizeof(sd->name));
+	if (!dev_wanted(sd->name))
+		return NULL;
+	S.ndevs++;
+	return sd;
+}
+
+static int ct_get(struct sh_dev *sd, const char *ctid)
+{
+	unsigned int i;
+
+	for (i = 0; i < sd->n; i++)
+		if (!strcmp(sd->ct[i].ctid, ctid))
+			return i;
+	if (sd->n == SH_MAX_CTS)
+		return -1;
+	memset(&sd->ct[sd->n], 0, sizeof(sd->ct[0]));
+	memset(&sd->st[sd->n], 0, sizeof(sd->st[0]));
+	snprintf(sd->ct[sd->n].ctid, sizeof(sd->ct[0].ctid), "%s", ctid);
+	return (int)sd->n++;
+}
+
+/* A container's configured weight on the BFQ/io scale, 0 if not managed. */
+static unsigned int ct_weight(struct daemon *d, const char *ctid)
+{
+	struct ct_state *c = ctable_get(&d->cts, ctid, false);
+
+	if (!c || !c->managed || !c->have_good)
+		return 0;
+	return prio_weight(&d->cfg.map, PRIO_FILE_BFQ, (int)c->good.v[CT_IOPRIO].val);
+}
+
+/* Add one snapshot entry (a container's reads or writes on a device). */
+static void account(struct daemon *d, struct lat_cgmap *map, const struct lat_entry *e)
+{
+	const struct lat_data *x = &e->d;
+	struct share_input *in;
+	struct lat_cgname n;
+	struct sh_dev *sd;
+	int k;
+
+	if ((e->op != LAT_READ && e->op != LAT_WRITE) || !x->count)
+		return;
+	lat_cgmap_name(map, &d->cfg.templates, e->cgid, &n);
+	if (!n.ctid[0] || n.state != LAT_CG_LIVE)
+		return;
+	sd = dev_get(e->dev);
+	k = sd ? ct_get(sd, n.ctid) : -1;
+	if (k < 0)
+		return;
+	snprintf(sd->ct[k].rel, sizeof(sd->ct[k].rel), "%.*s", PATH_MAX - 2,
+		 n.path[0] == '/' ? n.path + 1 : n.path);
+	sd->ct[k].seen = true;
+	in = &sd->in[k];
+	in->ios += x->count;
+	in->bytes += x->bytes;
+	/* Device time where the kernel split it; else the whole latency. */
+	in->device_ns += x->split ? (uint64_t)((double)x->device_ns * x->count / x->split) :
+				    x->sum_ns;
+}
+
+static void apply(struct daemon *d, struct sh_dev *sd, const struct sh_ct *c,
+		  const struct share_out *o)
+{
+	struct ct_state *cs = ctable_get(&d->cts, c->ctid, false);
+	struct cg_dev cd = { .major = lat_dev_major(sd->dev), .minor = lat_dev_minor(sd->dev) };
+	uint64_t bps = o->cap_bps, iops = o->cap_iops, lim;
+	int err;
+
+	snprintf(cd.name, sizeof(cd.name), "%s", sd->name);
+	if (o->set_weight) {
+		err = cg_weight_dev_set(&d->cx.layout, c->rel, cd.major, cd.minor,
+					o->weight == c->weight ? 0 : o->weight);
+		if (err && err != -ENOENT)
+			log_warn("share: CT %s on %s: weight %u: %s", c->ctid, sd->name,
+				 o->weight, strerror(-err));
+	}
+	if (!o->set_cap)
+		return;
+	/* The container's own IOLIMIT/IOPSLIMIT stay in force under any cap. */
+	if (cs && cs->have_good) {
+		lim = (uint64_t)cs->good.v[CT_IOLIMIT].val;
+		bps = lim && (!bps || lim < bps) ? lim : bps;
+		lim = (uint64_t)cs->good.v[CT_IOPSLIMIT].val;
+		iops = lim && (!iops || lim < iops) ? lim : iops;
+	}
+	err = cg_limits_set(&d->cx.layout, c->rel, &cd, 1, bps, iops);
+	if (err && err != -ENOENT)
+		log_warn("share: CT %s on %s: cap: %s", c->ctid, sd->name, strerror(-err));
+}
+
+static void write_state(struct daemon *d)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	unsigned int i, k;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/share.state", d->run_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "# ctid device promised realized lever weight cap measure\n");
+	for (i = 0; i < S.ndevs; i++)
+		for (k = 0; k < S.dev[i].n; k++) {
+			const struct share_state *st = &S.dev[i].st[k];
+			const struct sh_ct *c = &S.dev[i].ct[k];
+
+			if (!st->active)
+				continue;
+			fprintf(f, "%s %s %.4f %.4f %s %u %.0f %s\n", c->ctid, S.dev[i].name,
+				st->promised, st->realized, share_lever_name(S.dev[i].d.lever),
+				st->weight > 0 ? (unsigned int)lround(st->weight) : c->weight,
+				st->cap, share_measure_name(S.measure));
+		}
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
+static void tick(struct daemon *d, int fd, uint32_t events, void *ctx)
+{
+	struct share_out out[SH_MAX_CTS];
+	struct share_params p;
+	struct lat_snap cur, delta;
+	struct lat_cgmap *map;
+	struct lat_probe *probe;
+	struct sh_dev *sd;
+	unsigned int i, k;
+	uint64_t ticks;
+	size_t j;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	probe = dm_latency_probe(&map);
+	if (!probe || !map)
+		return;
+	lat_snap_init(&cur);
+	lat_snap_init(&delta);
+	if (lat_probe_read(probe, &cur) || lat_snap_delta(&delta, &cur, &S.prev)) {
+		lat_snap_free(&cur);
+		goto out;
+	}
+	lat_cgmap_expire(map);
+	for (i = 0; i < S.ndevs; i++) {
+		memset(S.dev[i].in, 0, sizeof(S.dev[i].in));
+		for (k = 0; k < S.dev[i].n; k++)
+			S.dev[i].ct[k].seen = false;
+	}
+	for (j = 0; j < delta.n; j++)
+		account(d, map, &delta.e[j]);
+	share_params_default(&p);
+	p.measure = S.measure;
+	for (i = 0; i < S.ndevs; i++) {
+		sd = &S.dev[i];
+		p.weights_act = weights_act(sd->dev);
+		for (k = 0; k < sd->n; k++) {
+			sd->ct[k].weight = ct_weight(d, sd->ct[k].ctid);
+			sd->in[k].weight = sd->ct[k].seen ? sd->ct[k].weight : 0;
+		}
+		share_step(&p, (double)S.interval_ns / 1e9, sd->n, sd->in, sd->st, &sd->d, out);
+		for (k = 0; k < sd->n; k++)
+			if ((out[k].set_weight || out[k].set_cap) && sd->ct[k].rel[0])
+				apply(d, sd, &sd->ct[k], &out[k]);
+	}
+	write_state(d);
+	lat_snap_free(&S.prev);
+	S.prev = cur;
+out:
+	lat_snap_free(&delta);
+}
+
+/* Put every device back to the configured settings (control turned off). */
+static void release_all(struct daemon *d)
+{
+	struct share_out o = { .set_weight = true, .set_cap = true };
+	unsigned int i, k;
+
+	for (i = 0; i < S.ndevs; i++)
+		for (k = 0; k < S.dev[i].n; k++) {
+			if (!S.dev[i].ct[k].rel[0] ||
+			    (S.dev[i].st[k].weight <= 0 && S.dev[i].st[k].cap <= 0))
+				continue;
+			o.weight = S.dev[i].ct[k].weight;
+			apply(d, &S.dev[i], &S.dev[i].ct[k], &o);
+		}
+	S.ndevs = 0;
+}
+
+static void read_config(struct daemon *d)
+{
+	const struct conf_entry *e;
+	uint64_t ns;
+	bool on;
+
+	S.on = false;
+	S.interval_ns = 1000000000ull;
+	S.measure = SHARE_TIME;
+	S.devices[0] = '\0';
+	e = conf_find(&d->cfg.raw, "SHARE_CONTROL");
+	if (e && parse_bool(e->value, &on))
+		log_warn("%s:%u: SHARE_CONTROL: '%s' is not yes or no; using no",
+			 d->config_path, e->line, e->value);
+	else if (e)
+		S.on = on;
+	e = conf_find(&d->cfg.raw, "SHARE_INTERVAL");
+	if (e && (parse_duration_ns(e->value, &ns) || ns < 100000000ull || ns > 60000000000ull))
+		log_warn("%s:%u: SHARE_INTERVAL: '%s' is not 0.1 s to 60 s; using 1 s",
+			 d->config_path, e->line, e->value);
+	else if (e)
+		S.interval_ns = ns;
+	e = conf_find(&d->cfg.raw, "SHARE_MEASURE");
+	if (e && share_measure_parse(e->value, &S.measure))
+		log_warn("%s:%u: SHARE_MEASURE: '%s' is not time, iops or bytes; using time",
+			 d->config_path, e->line, e->value);
+	e = conf_find(&d->cfg.raw, "SHARE_DEVICES");
+	if (e)
+		snprintf(S.devices, sizeof(S.devices), "%s", e->value);
+}
+
+static void share_stop_timer(struct daemon *d)
+{
+	if (S.timer >= 0) {
+		dm_del_fd(d, S.timer);
+		close(S.timer);
+		S.timer = -1;
+	}
+	lat_snap_free(&S.prev);
+}
+
+int dm_share_start(struct daemon *d)
+{
+	struct lat_cgmap *map;
+
+	read_config(d);
+	lat_snap_init(&S.prev);
+	if (!S.on)
+		return 0;
+	if (!dm_latency_probe(&map)) {
+		log_warn("share: SHARE_CONTROL needs the latency probes (LATENCY=yes and a "
+			 "kernel with BPF); share control is off");
+		return 0;
+	}
+	S.timer = dm_add_timer(d, S.interval_ns, tick, NULL);
+	if (S.timer < 0) {
+		log_err("share: timer: %s", strerror(-S.timer));
+		S.timer = -1;
+		return 0;
+	}
+	log_notice("share: closed-loop control every %.1f s by device %s", S.interval_ns / 1e9,
+		   share_measure_name(S.measure));
+	return 0;
+}
+
+void dm_share_reload(struct daemon *d)
+{
+	share_stop_timer(d);
+	release_all(d);
+	dm_share_start(d);
+}
+
+void dm_share_stop(struct daemon *d)
+{
+	share_stop_timer(d);
+	release_all(d);
+	if (d->run_dir) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/share.state", d->run_dir);
+		unlink(path);
+	}
+}

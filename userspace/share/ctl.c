@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The share controller: one step per device and interval. See share.h for
+ * the promise and the levers; here is how a step decides.
+ *
+ * Errors are relative: e = realized / promised - 1. Within the dead band
+ * nothing moves. Outside it, the lever in use takes a multiplicative step of
+ * (promised / realized)^gain, bounded by max_step, so that a large error is
+ * corrected over a few intervals rather than overshot in one.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include <blkprio/share.h>
+
+void share_params_default(struct share_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->measure = SHARE_TIME;
+	p->deadband = 0.05;
+	p->gain = 0.5;
+	p->max_step = 2.0;
+	p->min_ios = 20;
+	p->weight_span = 4.0;
+	p->weight_tries = 6;
+	p->floor_share = 0.05;
+	p->smooth = 0.3;
+	p->weights_act = true;
+	p->weight_min = 1;
+	p->weight_max = 1000;
+}
+
+const char *share_lever_name(enum share_lever l)
+{
+	static const char *const names[] = { "none", "weight", "cap" };
+
+	return names[l];
+}
+
+static const char *const measure_names[] = { "time", "iops", "bytes" };
+
+int share_measure_parse(const char *s, enum share_measure *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcasecmp(s, measure_names[i])) {
+			*m = (enum share_measure)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *share_measure_name(enum share_measure m)
+{
+	return measure_names[m];
+}
+
+static double service(const struct share_params *p, const struct share_input *in)
+{
+	switch (p->measure) {
+	case SHARE_IOPS:
+		return (double)in->ios;
+	case SHARE_BYTES:
+		return (double)in->bytes;
+	default:
+		return (double)in->device_ns;
+	}
+}
+
+/* Caps are in operations/s, or bytes/s when shares are counted in bytes. */
+static double rate(const struct share_params *p, const struct share_input *in, double dt)
+{
+	return (p->measure == SHARE_BYTES ? (double)in->bytes : (double)in->ios) / dt;
+}
+
+/*
+ * The step toward the promise. How strongly a share answers a change of its
+ * lever is not known (BFQ over-delivers on some workloads), so a container
+ * whose error changed sign since its last step, an overshoot, takes half
+ * steps from then on: the loop settles instead of oscillating.
+ */
+static double step_factor(const struct share_params *p, struct share_state *s)
+{
+	int sign = s->realized > s->promised ? 1 : -1;
+	double f;
+
+	if (!s->gain)
+		s->gain = p->gain;
+	if (s->last_sign && sign != s->last_sign && s->gain > p->gain / 8)
+		s->gain /= 2;
+	s->last_sign = sign;
+	f = s->realized > 0 ? pow(s->promised / s->realized, s->gain) : p->max_step;
+
+	if (f > p->max_step)
+		f = p->max_step;
+	if (f < 1 / p->max_step)
+		f = 1 / p->max_step;
+	return f;
+}
+
+static void put_cap(const struct share_params *p, struct share_state *s,
+		    struct share_out *o, double cap)
+{
+	s->cap = cap;
+	o->set_cap = true;
+	o->cap_iops = p->measure == SHARE_BYTES || cap <= 0 ? 0 : (uint64_t)(cap + 0.5);
+	o->cap_bps = p->measure != SHARE_BYTES || cap <= 0 ? 0 : (uint64_t)(cap + 0.5);
+	if (cap > 0 && !o->cap_iops && !o->cap_bps)
+		o->cap_iops = 1;	/* never round a cap into "no cap" */
+}
+
+static void put_weight(struct share_state *s, struct share_out *o, double w,
+		       unsigned int cfg)
+{
+	unsigned int old = s->weight > 0 ? (unsigned int)lround(s->weight) : cfg;
+
+	s->weight = w;
+	if ((unsigned int)lround(w) != old) {
+		o->set_weight = true;
+		o->weight = (unsigned int)lround(w);
+	}
+}
+
+/* Back to the configured settings: weights as mapped, no caps. */
+static void release(const struct share_input *in, struct share_state *s,
+		    struct share_out *o)
+{
+	if (s->weight > 0) {
+		o->set_weight = (unsigned int)lround(s->weight) != in->weight;
+		o->weight = in->weight;
+		s->weight = 0;
+	}
+	if (s->cap > 0) {
+		s->cap = 0;
+		o->set_cap = true;
+	}
+	s->lever = SHARE_LEVER_NONE;
+	s->gain = 0;
+	s->last_sign = 0;
+	s->svc_avg = s->rate_avg = 0;
+}
+
+static void weight_step(const struct share_params *p, const struct share_input *in,
+			struct share_state *s, struct share_out *o)
+{
+	double w = s->weight > 0 ? s->weight : in->weight;
+	double lo = in->weight / p->weight_span, hi = in->weight * p->weight_span;
+
+	if (fabs(s->realized / s->promised - 1) <= p->deadband)
+		return;
+	w *= step_factor(p, s);
+	if (lo < p->weight_min)
+		lo = p->weight_min;
+	if (hi > p->weight_max)
+		hi = p->weight_max;
+	w = w < lo ? lo : w > hi ? hi : w;
+	put_weight(s, o, w, in->weight);
+	s->lever = SHARE_LEVER_WEIGHT;
+}
+
+static void cap_step(const struct share_params *p, const struct share_input *in,
+		     struct share_state *s, struct share_out *o, double r, double capacity,
+		     bool relaxing)
+{
+	double e = s->realized / s->promised - 1, cap, floor = p->floor_share * capacity;
+
+	if (s->weight > 0)
+		release(in, s, o);	/* caps work against the configured weights */
+	if (e > p->deadband && !relaxing) {
+		/* Over-served: hold it to what it got, scaled toward the promise. */
+		cap = (s->cap > 0 && s->cap < r ? s->cap : r) * step_factor(p, s);
+		put_cap(p, s, o, cap < floor ? floor : cap);
+	} else if (s->cap > 0 && (e < -p->deadband || r < 0.8 * s->cap)) {
+		/* Capped and short of its promise, or no longer using its cap. */
+		cap = s->cap * (e < -p->deadband ? step_factor(p, s) : 1.25);
+		put_cap(p, s, o, cap >= capacity ? 0 : cap);
+	}
+	s->lever = s->cap > 0 ? SHARE_LEVER_CAP : SHARE_LEVER_NONE;
+}
+
+void share_step(const struct share_params *p, double dt, unsigned int n,
+		const struct share_input *in, struct share_state *st,
+		struct share_dev *dev, struct share_out *out)
+{
+	double wsum = 0, ssum = 0, worst = 0, e, a;
+	bool relaxing = false;
+	unsigned int i;
+
+	memset(out, 0, n * sizeof(*out));
+	dev->active = 0;
+	dev->capacity = 0;
+	for (i = 0; i < n; i++) {
+		st[i].active = in[i].ios >= p->min_ios && in[i].weight > 0;
+		if (!st[i].active)
+			continue;
+		/* Averages start from the first busy interval. */
+		a = st[i].svc_avg > 0 ? p->smooth : 1;
+		st[i].svc_avg += a * (service(p, &in[i]) - st[i].svc_avg);
+		st[i].rate_avg += a * (rate(p, &in[i], dt) - st[i].rate_avg);
+		dev->active++;
+		wsum += in[i].weight;
+		ssum += st[i].svc_avg;
+		dev->capacity += st[i].rate_avg;
+	}
+	for (i = 0; i < n; i++) {
+		st[i].promised = st[i].active ? in[i].weight / wsum : 0;
+		st[i].realized = st[i].active && ssum > 0 ? st[i].svc_avg / ssum : 0;
+		if (st[i].active && st[i].promised > 0) {
+			e = fabs(st[i].realized / st[i].promised - 1);
+			worst = e > worst ? e : worst;
+		}
+	}
+	/* No contention: everything back to the configured settings. */
+	if (dev->active < 2 || ssum <= 0) {
+		for (i = 0; i < n; i++)
+			release(&in[i], &st[i], &out[i]);
+		dev->lever = SHARE_LEVER_NONE;
+		dev->tries = 0;
+		return;
+	}
+	if (dev->lever == SHARE_LEVER_NONE)
+		dev->lever = p->weights_act ? SHARE_LEVER_WEIGHT : SHARE_LEVER_CAP;
+	if (dev->lever == SHARE_LEVER_WEIGHT && worst <= p->deadband)
+		dev->tries = 0;
+	else if (dev->lever == SHARE_LEVER_WEIGHT && ++dev->tries > p->weight_tries)
+		dev->lever = SHARE_LEVER_CAP;	/* weights did not get there */
+	/*
+	 * Caps are taken back before new ones are set: while a capped container
+	 * is short of its promise, loosening its cap is the step (tightening
+	 * the others too would only cost throughput).
+	 */
+	for (i = 0; i < n; i++)
+		relaxing |= st[i].active && st[i].cap > 0 &&
+			    st[i].realized / st[i].promised - 1 < -p->deadband;
+	for (i = 0; i < n; i++) {
+		if (!st[i].active)
+			release(&in[i], &st[i], &out[i]);
+		else if (dev->lever == SHARE_LEVER_WEIGHT)
+			weight_step(p, &in[i], &st[i], &out[i]);
+		else
+			cap_step(p, &in[i], &st[i], &out[i], st[i].rate_avg, dev->capacity,
+				 relaxing);
+	}
+}
