@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "effect_priv.h"
 
@@ -130,6 +131,11 @@ int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
 		goto out;
 	if (o->probes)
 		effect_probes_start(&probes, r);
+	/*
+	 * The host's own writeback competes for the disk under the loop
+	 * device: let it finish first, so the run measures the containers.
+	 */
+	sync();
 	say(o, "running the workloads");
 	err = stopped(o) ? -EINTR : effect_work_start(&work, &env, o, r, targets);
 	if (err) {
