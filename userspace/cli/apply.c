@@ -34,6 +34,16 @@ int cli_cgroup_ctx(struct cg_config *cfg, struct cg_ctx *cx)
 	return err;
 }
 
+int cli_cgroup_open(struct cg_config *cfg, struct cg_ctx *cx)
+{
+	int err = cli_cgroup_ctx(cfg, cx);
+
+	if (!err)
+		return EXIT_OK;
+	return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config : CG_CONFIG_DEFAULT,
+			"%s", strerror(-err));
+}
+
 /* After a failed apply: put back what the files say (best effort). */
 static void restore(const struct cg_ctx *cx, const char *ctid)
 {

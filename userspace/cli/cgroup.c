@@ -103,10 +103,9 @@ int do_create(int argc, char **argv)
 	code = ct_args(argc, argv, create_usage, &ctid, false);
 	if (code || !ctid)
 		return code;
-	err = cli_cgroup_ctx(&cfg, &cx);
-	if (err)
-		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
-				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+	code = cli_cgroup_open(&cfg, &cx);
+	if (code)
+		return code;
 	code = need_controller(&cx, ctid);
 	if (code)
 		goto out;
@@ -157,10 +156,9 @@ int do_destroy(int argc, char **argv)
 	code = ct_args(argc, argv, destroy_usage, &ctid, false);
 	if (code || !ctid)
 		return code;
-	err = cli_cgroup_ctx(&cfg, &cx);
-	if (err)
-		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
-				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+	code = cli_cgroup_open(&cfg, &cx);
+	if (code)
+		return code;
 	code = need_controller(&cx, ctid);
 	if (code)
 		goto out;
@@ -218,10 +216,9 @@ int do_exec(int argc, char **argv)
 		optind++;
 	if (optind >= argc)
 		return cli_usage_err("missing command after CTID");
-	err = cli_cgroup_ctx(&cfg, &cx);
-	if (err)
-		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
-				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+	code = cli_cgroup_open(&cfg, &cx);
+	if (code)
+		return code;
 	code = need_controller(&cx, ctid);
 	if (code)
 		goto out;

@@ -214,10 +214,9 @@ int do_check(int argc, char **argv)
 		if (code)
 			return code;
 	}
-	err = cli_cgroup_ctx(&cfg, &cx);
-	if (err)
-		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
-				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+	code = cli_cgroup_open(&cfg, &cx);
+	if (code)
+		return code;
 	if (optind < argc) {
 		names = argv + optind;
 		n = (size_t)(argc - optind);

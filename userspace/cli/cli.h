@@ -109,6 +109,8 @@ int cli_apply_live(const char *ctid, const struct ct_settings *eff, bool *runnin
 struct cg_config;
 struct cg_ctx;
 int cli_cgroup_ctx(struct cg_config *cfg, struct cg_ctx *cx);
+/* The same, saying what went wrong: EXIT_OK or EXIT_FAIL. */
+int cli_cgroup_open(struct cg_config *cfg, struct cg_ctx *cx);
 /*
  * The weight a container has in the kernel (*weight, -1 if none) and what its
  * settings give (*want): CLI_KW_* or -errno.

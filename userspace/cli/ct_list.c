@@ -277,12 +277,11 @@ int do_list(int argc, char **argv)
 		names_free(&run);
 		return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(-err));
 	}
-	err = cli_cgroup_ctx(&cfg, &cx);	/* the daemon's map and cgroup paths */
-	if (err) {
+	code = cli_cgroup_open(&cfg, &cx);	/* the daemon's map and cgroup paths */
+	if (code) {
 		names_free(&names);
 		names_free(&run);
-		return cli_fail(EXIT_FAIL, "daemon config", cli.config ? cli.config :
-				CG_CONFIG_DEFAULT, "%s", strerror(-err));
+		return code;
 	}
 	t = table_new("containers", list_cols, sel, (size_t)nsel, flags);
 	if (!t) {
