@@ -62,10 +62,14 @@ static int ct_args(int argc, char **argv, void (*usage)(FILE *), const char **ct
 	return EXIT_OK;
 }
 
-static int need_controller(const struct cg_ctx *cx, const char *ctid)
+/* The daemon's config and a mounted I/O controller, or the error line. */
+static int open_controller(struct cg_config *cfg, struct cg_ctx *cx, const char *ctid)
 {
-	if (cx->layout.ver != CG_NONE)
-		return EXIT_OK;
+	int code = cli_cgroup_open(cfg, cx);
+
+	if (code || cx->layout.ver != CG_NONE)
+		return code;
+	cg_config_free(cfg);
 	return cli_fail(EXIT_FAIL, "cgroup of CT", ctid,
 			"no blkio (v1) or io (v2) cgroup controller is mounted");
 }
@@ -103,12 +107,9 @@ int do_create(int argc, char **argv)
 	code = ct_args(argc, argv, create_usage, &ctid, false);
 	if (code || !ctid)
 		return code;
-	code = cli_cgroup_open(&cfg, &cx);
+	code = open_controller(&cfg, &cx, ctid);
 	if (code)
 		return code;
-	code = need_controller(&cx, ctid);
-	if (code)
-		goto out;
 	err = cg_ct_find(&cx.layout, &cfg.templates, ctid, rel, sizeof(rel));
 	if (err >= 0) {
 		code = cli_fail(EXIT_FAIL, "create cgroup of CT", ctid, "%s/%s exists",
@@ -156,12 +157,9 @@ int do_destroy(int argc, char **argv)
 	code = ct_args(argc, argv, destroy_usage, &ctid, false);
 	if (code || !ctid)
 		return code;
-	code = cli_cgroup_open(&cfg, &cx);
+	code = open_controller(&cfg, &cx, ctid);
 	if (code)
 		return code;
-	code = need_controller(&cx, ctid);
-	if (code)
-		goto out;
 	err = cg_ct_find(&cx.layout, &cfg.templates, ctid, rel, sizeof(rel));
 	if (err < 0) {
 		code = cli_fail(EXIT_FAIL, "destroy cgroup of CT", ctid, "no cgroup");
@@ -216,12 +214,9 @@ int do_exec(int argc, char **argv)
 		optind++;
 	if (optind >= argc)
 		return cli_usage_err("missing command after CTID");
-	code = cli_cgroup_open(&cfg, &cx);
+	code = open_controller(&cfg, &cx, ctid);
 	if (code)
 		return code;
-	code = need_controller(&cx, ctid);
-	if (code)
-		goto out;
 	err = cg_ct_find(&cx.layout, &cfg.templates, ctid, rel, sizeof(rel));
 	if (err < 0) {
 		code = cli_fail(EXIT_FAIL, "exec in CT", ctid,

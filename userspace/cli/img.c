@@ -73,6 +73,20 @@ void img_size_str(uint64_t val, char *buf, size_t len)
 	snprintf(buf, len, "%0.3g %sB", (double)val / (double)(1ull << (i * 10)), suf[i]);
 }
 
+/* After the options of a one-image command: --output and exactly one FILE. */
+int img_one_file(int argc, char **argv, const char *output, bool *json, const char **file)
+{
+	int err;
+
+	*json = img_want_json(output, &err);
+	if (err)
+		return err;
+	if (optind + 1 != argc)
+		return cli_usage_err("Expecting one image file name");
+	*file = argv[optind];
+	return EXIT_OK;
+}
+
 bool img_want_json(const char *output, int *err)
 {
 	*err = 0;
@@ -436,7 +450,7 @@ static void usage_info(FILE *out)
 int img_info(int argc, char **argv)
 {
 	static const struct option opts[] = { IMG_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	const char *output = NULL, *fmt = NULL, *file;
+	const char *output = NULL, *fmt = NULL, *file = NULL;
 	struct qcow2_snapshot_info *snaps = NULL;
 	unsigned int nsnaps = 0;
 	struct qcow2_info in;
@@ -458,12 +472,9 @@ int img_info(int argc, char **argv)
 		usage_info(stderr);
 		return EXIT_USAGE;
 	}
-	json = img_want_json(output, &err);
+	err = img_one_file(argc, argv, output, &json, &file);
 	if (err)
 		return err;
-	if (optind + 1 != argc)
-		return cli_usage_err("Expecting one image file name");
-	file = argv[optind];
 	code = img_open(&im, file, fmt, false);
 	if (code)
 		return code;

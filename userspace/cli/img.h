@@ -34,6 +34,7 @@ int img_fail(const char *what, const char *file, int err);
 int img_parse_size(const char *s, uint64_t *out);
 void img_size_str(uint64_t val, char *buf, size_t len);
 bool img_want_json(const char *output, int *err);
+int img_one_file(int argc, char **argv, const char *output, bool *json, const char **file);
 void img_json_str(const char *s);
 int img_open_flags(struct img *im, const char *path, const char *fmt, bool rw,
 		   unsigned int flags);

@@ -31,7 +31,7 @@ int img_check(int argc, char **argv)
 	static const struct option opts[] = {
 		IMG_COMMON_OPTS, { "repair", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL, *file;
+	const char *output = NULL, *file = NULL;
 	struct qcow2_check_result r1, r;
 	unsigned int fix = 0, flags;
 	struct qcow2 *q;
@@ -64,12 +64,9 @@ int img_check(int argc, char **argv)
 		usage_check(stderr);
 		return EXIT_USAGE;
 	}
-	json = img_want_json(output, &err);
+	err = img_one_file(argc, argv, output, &json, &file);
 	if (err)
 		return err;
-	if (optind + 1 != argc)
-		return cli_usage_err("Expecting one image file name");
-	file = argv[optind];
 	err = qcow2_probe(file);
 	if (err == 0)
 		return cli_fail(63, "check", file, "This image format does not support checks");
@@ -188,7 +185,7 @@ static void usage_map(FILE *out)
 int img_map(int argc, char **argv)
 {
 	static const struct option opts[] = { IMG_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	const char *output = NULL, *file;
+	const char *output = NULL, *file = NULL;
 	struct map_ent cur = { 0 }, m;
 	struct qcow2_extent e;
 	uint64_t off = 0, size;
@@ -207,12 +204,9 @@ int img_map(int argc, char **argv)
 		usage_map(stderr);
 		return EXIT_USAGE;
 	}
-	json = img_want_json(output, &err);
+	err = img_one_file(argc, argv, output, &json, &file);
 	if (err)
 		return err;
-	if (optind + 1 != argc)
-		return cli_usage_err("Expecting one image file name");
-	file = argv[optind];
 	err = qcow2_open(file, QCOW2_O_RDONLY, &q);
 	if (err)
 		return img_fail("cannot open", file, err);
