@@ -5,8 +5,11 @@
  * workload on a BFQ device at once; their measured shares are compared with
  * the shares their weights predict.
  *
- * Share: a container's operations (or bytes; the block size is the same for
- * all) in the measured window divided by all containers' operations.
+ * Share: a container's service in the measured window divided by all
+ * containers' service, counted as blkpriod's share control counts it (the
+ * run sets SHARE_MEASURE to the same): operations (default), bytes, or device
+ * time (from the eBPF probes: the sum of the requests' issue-to-completion
+ * times on the device).
  * Expected share: its weight divided by the sum of the weights.
  * A container passes when |measured - expected| <= tolerance * expected.
  */
@@ -18,6 +21,7 @@
 #include <stdio.h>
 
 #include <blkprio/bench.h>
+#include <blkprio/share.h>
 
 #define EFFECT_MAX_CTS		8
 #define EFFECT_MAX_SECONDS	600
@@ -39,6 +43,16 @@ struct effect_opts {
 	const char *workdir;		/* NULL: /var/tmp */
 	uint64_t dev_size;		/* backing file (default 1 GiB) */
 	enum bench_rw rw;		/* BENCH_RANDREAD, BENCH_READ or BENCH_WRITE */
+	enum bench_rw rw_of[EFFECT_MAX_CTS];	/* per container, when nrw_of > 0 */
+	unsigned int nrw_of;
+	enum share_measure measure;	/* how shares are counted (default iops) */
+	enum share_levers levers;	/* blkpriod's SHARE_LEVERS (default auto) */
+	/*
+	 * Lone phases (0: none): the last container runs alone for lone_ms
+	 * before the others start (its rate on an idle device) and lone_ms
+	 * after they stop (does it get the device back once contention ends?).
+	 */
+	uint64_t lone_ms;
 	uint32_t bs;			/* default 4096 */
 	unsigned int iodepth;		/* default 1 */
 	enum bench_engine engine;
@@ -51,6 +65,7 @@ struct effect_opts {
 	const char *scheduler;		/* "bfq" (default) or another, e.g. mq-deadline */
 	bool control;			/* blkpriod's closed-loop share control */
 	const char *daemon;		/* blkpriod to run */
+	const char *metrics;		/* its METRICS_LISTEN (NULL: no metrics) */
 	const char *cli;		/* blkprio, for live changes */
 	bool probes;			/* per-container latency from the eBPF probes */
 	/* A live change: at change_ms, `blkprio set CT --ioprio change_prio`. */
@@ -94,6 +109,8 @@ struct effect_ct {
 	double cdf_us[101];		/* engine latency at percentiles 0..100 */
 	unsigned int nsec;
 	double ios[EFFECT_MAX_SECONDS];	/* operations in each second */
+	double svc[EFFECT_MAX_SECONDS];	/* service in each second, in the measure */
+	char rw[16];			/* its workload */
 };
 
 struct effect_report {
@@ -102,7 +119,8 @@ struct effect_report {
 	struct effect_sched sched_used;	/* as read back */
 	char map[96];
 	char control[4];		/* "on" or "off" */
-	char rw[16];
+	char rw[72];			/* "randread", or one per container: "read,write" */
+	char measure[8];		/* iops, bytes or time */
 	char disk[8];
 	uint32_t bs;
 	unsigned int iodepth;
@@ -114,8 +132,20 @@ struct effect_report {
 	struct effect_phase phase[EFFECT_MAX_PHASES];
 	bool probes;
 	char probe_note[160];		/* why there are no probe figures */
+	/* Lone phases: the last container alone before and after contention. */
+	uint64_t lone_ms;
+	double lone_idle_iops, lone_after_iops;
+	bool lone_pass;			/* after >= 95% of idle */
 	bool pass;
 };
+
+/* A lone container must get back at least this part of its idle-device rate. */
+#define EFFECT_LONE_MIN		0.95
+/* Share control must keep at least this part of the total throughput. */
+#define EFFECT_THROUGHPUT_MIN	0.90
+
+/* The workload of container i. */
+enum bench_rw effect_rw(const struct effect_opts *o, unsigned int i);
 
 /*
  * Set up, run, measure and clean up everything it made (cgroups, daemon,
@@ -124,6 +154,12 @@ struct effect_report {
  */
 int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
 	       size_t whylen);
+
+/* All containers' operations per second in the (first) measured phase. */
+double effect_total_iops(const struct effect_report *r);
+/* Control on keeps at least EFFECT_THROUGHPUT_MIN of the total with it off. */
+bool effect_throughput_kept(const struct effect_report *off, const struct effect_report *on,
+			    double *ratio);
 
 int effect_report_text(FILE *f, const struct effect_report *r);
 int effect_report_json(FILE *f, const struct effect_report *r);

@@ -45,10 +45,19 @@ struct qcow2_create_opts {
 	int version;			/* 2 ("compat=0.10") or 3 ("compat=1.1"); 0 = 3 */
 	enum qcow2_prealloc prealloc;
 	bool lazy_refcounts;		/* version 3 only */
-	/* Next issue (backing files, compression, encryption): not yet used. */
+	/*
+	 * Backing file name as stored in the header (a relative name is
+	 * relative to the image's folder) and its format ("qcow2" or "raw",
+	 * required with a backing file). size 0 = the backing image's size.
+	 */
 	const char *backing_file;
 	const char *backing_fmt;
+	int compression_type;		/* QCOW2_COMPRESS_*; zstd needs version 3 */
+	const struct qcow2_crypt_opts *crypt;	/* encryption (NULL: none); see below */
 };
+
+#define QCOW2_COMPRESS_ZLIB	0	/* raw deflate, 4 KiB window */
+#define QCOW2_COMPRESS_ZSTD	1
 
 /* Defaults: everything as qemu-img 7.2 writes it. */
 void qcow2_create_opts_init(struct qcow2_create_opts *o, uint64_t size);
@@ -58,6 +67,7 @@ void qcow2_create_opts_init(struct qcow2_create_opts *o, uint64_t size);
  * Returns 0 or -errno; a half-written file is removed.
  */
 #define QCOW2_CREATE_EXCL	0x1
+#define QCOW2_CREATE_UNSAFE	0x2	/* do not open the backing file (qemu-img -u) */
 int qcow2_create(const char *path, const struct qcow2_create_opts *o,
 		 unsigned int flags);
 
@@ -142,7 +152,7 @@ int qcow2_resize(struct qcow2 *q, uint64_t new_size, enum qcow2_prealloc preallo
 /* ---- allocation status (map, convert, block status) ---------------------- */
 
 enum qcow2_extent_type {
-	QCOW2_EXT_UNALLOCATED,		/* reads as zeros (or backing, next issue) */
+	QCOW2_EXT_UNALLOCATED,		/* nothing in the chain: reads as zeros */
 	QCOW2_EXT_ZERO,			/* zero cluster (may have a host offset) */
 	QCOW2_EXT_DATA,			/* normal data at host_offset */
 	QCOW2_EXT_COMPRESSED,		/* compressed data (no host offset) */
@@ -153,12 +163,16 @@ struct qcow2_extent {
 	uint64_t length;
 	enum qcow2_extent_type type;
 	uint64_t host_offset;		/* DATA, or ZERO with preallocation; else 0 */
-	int depth;			/* 0 = this image (backing chain: next issue) */
+	int depth;			/* 0 = this image, 1 its backing image, ... */
+	const char *filename;		/* the image at that depth (valid while open) */
+	bool raw;			/* in a raw image: host_offset = start */
 };
 
 /*
  * Describe the guest range starting at off: the longest run of clusters of
  * one type (and contiguous host offsets for data), at most len bytes.
+ * Clusters this image does not allocate are looked up in the backing chain
+ * (depth > 0), as qemu-img map reports them.
  */
 int qcow2_block_status(struct qcow2 *q, uint64_t off, uint64_t len,
 		       struct qcow2_extent *ext);
@@ -188,7 +202,7 @@ struct qcow2_info {
 
 int qcow2_get_info(struct qcow2 *q, struct qcow2_info *info);
 
-/* ---- internal snapshots (listing; creating/applying: next issue) ---------- */
+/* ---- internal snapshots (snapshot.c, snaprefs.c) ------------------------ */
 
 struct qcow2_snapshot_info {
 	char id[128];
@@ -203,6 +217,22 @@ struct qcow2_snapshot_info {
 /* The snapshot table, in order; *list is malloc'd (free() it), NULL if none. */
 int qcow2_snapshot_list(struct qcow2 *q, struct qcow2_snapshot_info **list,
 			unsigned int *n);
+
+/*
+ * Snapshot the current state under name (up to 65535 bytes; names need not
+ * be unique); the id is the next number, as qemu gives it. Copy-on-write
+ * through refcounts: later writes never change the snapshot's data.
+ */
+int qcow2_snapshot_create(struct qcow2 *q, const char *name);
+
+/*
+ * Make a snapshot the current state (looked up by id first, then by name;
+ * -ENOENT when there is none); the virtual size becomes the snapshot's.
+ */
+int qcow2_snapshot_apply(struct qcow2 *q, const char *name_or_id);
+
+/* Delete a snapshot (id first, then name), freeing what only it used. */
+int qcow2_snapshot_delete(struct qcow2 *q, const char *name_or_id);
 
 /* ---- check and repair ---------------------------------------------------- */
 
@@ -235,5 +265,171 @@ typedef void (*qcow2_diag_fn)(void *ctx, const char *msg);
  */
 int qcow2_check(struct qcow2 *q, unsigned int fix, struct qcow2_check_result *res,
 		qcow2_diag_fn diag, void *ctx);
+
+/* ---- backing files (linked and chained images; backing.c) ---------------- */
+/*
+ * Opening an image opens its backing chain read-only (formats qcow2 and raw,
+ * at most QCOW2_MAX_CHAIN images; a loop is an error). Reads of clusters the
+ * image does not allocate come from the chain; a partial write into such a
+ * cluster copies the rest of it from the chain first.
+ */
+#define QCOW2_O_NO_BACKING	0x20	/* do not open the chain (info; implied
+					 * by QCOW2_O_CHECK): unallocated
+					 * clusters read as zeros */
+#define QCOW2_MAX_CHAIN		64
+
+/*
+ * The path a backing file name refers to: relative names are taken against
+ * the folder of image (as given, like qemu's full-backing-filename).
+ * *out is malloc'd.
+ */
+int qcow2_backing_path(const char *image, const char *name, char **out);
+
+/*
+ * Write every cluster the image allocates into its backing image (qcow2 or
+ * raw; grown if smaller), flush it, then make the image empty (unless
+ * QCOW2_COMMIT_KEEP), like qemu-img commit [-d]. A crash at any point leaves
+ * both images consistent and the image's guest content unchanged.
+ */
+#define QCOW2_COMMIT_KEEP	0x1
+int qcow2_commit(struct qcow2 *q, unsigned int flags);
+/*
+ * The same into the image at path base, anywhere in the chain (qemu-img
+ * commit -b). Deeper than the backing image, the images in between no
+ * longer read right, so the image keeps its data (QCOW2_COMMIT_KEEP).
+ */
+int qcow2_commit_to(struct qcow2 *q, const char *base, unsigned int flags);
+
+/*
+ * Change the backing file to name ("" or NULL: none) of format fmt. Safe
+ * mode first copies into the image every cluster it does not allocate whose
+ * content differs between the old and the new chain, so the guest content
+ * stays the same; QCOW2_REBASE_UNSAFE only rewrites the header. A relative
+ * name is relative to the image's folder.
+ */
+#define QCOW2_REBASE_UNSAFE	0x1
+int qcow2_rebase(struct qcow2 *q, const char *name, const char *fmt, unsigned int flags);
+
+/* ---- compressed clusters (compress.c, compress_pool.c) ------------------- */
+/*
+ * Compressed clusters are read transparently; a write into one allocates a
+ * normal cluster (the compression is read-only, as in qemu). Compressed data
+ * is packed byte by byte after the previous compressed cluster, as qemu
+ * packs it; a cluster that does not shrink is stored uncompressed, an
+ * all-zero cluster is left unallocated.
+ */
+
+/*
+ * Write the guest cluster at off (cluster aligned) compressed. len is the
+ * cluster size, or less only for the image's last cluster (the rest reads as
+ * zeros). The cluster must be unallocated (-EEXIST otherwise).
+ */
+int qcow2_write_compressed(struct qcow2 *q, const void *buf, size_t len, uint64_t off);
+
+/*
+ * A pool of threads compressing batches of clusters, with one writer that
+ * stores the results in the order the batches were submitted (so the file
+ * stays unfragmented when they are submitted in guest order). Use:
+ *	start; loop { buf = buffer(); fill buf; submit(off, len); }; finish
+ * threads 0 = one per CPU the process may use.
+ */
+struct qcow2_cpool;
+
+int qcow2_cpool_start(struct qcow2 *q, unsigned int threads, struct qcow2_cpool **out);
+/* Bytes per batch (a multiple of the cluster size). */
+size_t qcow2_cpool_batch(const struct qcow2_cpool *p);
+/* A free batch buffer to fill (waits for one); NULL after an error. */
+void *qcow2_cpool_buffer(struct qcow2_cpool *p);
+/*
+ * Queue the buffer last returned: guest range [off, off + len), off cluster
+ * aligned, len <= the batch size (a partial cluster only at the image end).
+ * Returns 0 or the first error met so far.
+ */
+int qcow2_cpool_submit(struct qcow2_cpool *p, uint64_t off, size_t len);
+/* Write out everything queued, stop the threads, free; first error or 0. */
+int qcow2_cpool_finish(struct qcow2_cpool *p);
+/* Discard what is queued (after an error elsewhere), stop, free. */
+void qcow2_cpool_abort(struct qcow2_cpool *p);
+
+
+/* ---- encryption at rest (crypt.c, luks.c) -------------------------------- */
+/*
+ * LUKS (crypt_method 2: a LUKS1 header and key material in clusters the
+ * 0x0537be77 header extension points at; data sectors encrypted with the
+ * master key, IV from the host sector) and the legacy AES method
+ * (crypt_method 1: AES-128-CBC, key = the passphrase padded with zeros, IV
+ * from the guest sector; weak, read for conversion). Metadata is never
+ * encrypted. An encrypted image opens without its secret (info, check, map
+ * work); data I/O then fails with -ENOKEY until qcow2_unlock.
+ */
+enum qcow2_crypt_format {
+	QCOW2_CRYPT_NONE,
+	QCOW2_CRYPT_AES,		/* legacy qcow2 AES */
+	QCOW2_CRYPT_LUKS,
+};
+
+struct qcow2_crypt_opts {
+	enum qcow2_crypt_format format;
+	const void *secret;		/* the passphrase bytes */
+	size_t secret_len;
+	/* LUKS only; NULL/0 = qemu's defaults */
+	uint32_t iter_time_ms;		/* PBKDF2 time per key slot; 0 = 2000 */
+	const char *cipher_alg;		/* aes-128, aes-192, aes-256 (default) */
+	const char *cipher_mode;	/* xts (default), cbc */
+	const char *ivgen_alg;		/* plain64 (default), plain, essiv */
+	const char *ivgen_hash_alg;	/* essiv hash; default sha256 */
+	const char *hash_alg;		/* PBKDF2/AF hash; default sha256 */
+};
+
+#define QCOW2_LUKS_SLOTS	8
+
+struct qcow2_crypt_info {
+	enum qcow2_crypt_format format;
+	bool unlocked;
+	/* LUKS */
+	char cipher_alg[48];		/* "aes-256" */
+	char cipher_mode[48];		/* "xts" */
+	char ivgen_alg[48];		/* "plain64" */
+	char ivgen_hash_alg[48];	/* essiv only, else "" */
+	char hash_alg[48];		/* "sha256" */
+	char uuid[41];
+	uint64_t payload_offset;	/* bytes */
+	uint32_t master_key_iters;
+	struct {
+		bool active;
+		uint32_t iters;
+		uint64_t key_offset;	/* bytes from the LUKS header */
+		uint32_t stripes;
+	} slots[QCOW2_LUKS_SLOTS];
+};
+
+/* Which method the image uses (QCOW2_CRYPT_NONE when not encrypted). */
+enum qcow2_crypt_format qcow2_encryption(const struct qcow2 *q);
+/* True when its data can be read: not encrypted, or unlocked. */
+bool qcow2_crypt_unlocked(const struct qcow2 *q);
+
+/*
+ * Give the secret of an encrypted image. LUKS: a wrong passphrase fails with
+ * -EKEYREJECTED ("Invalid password, cannot unlock any keyslot"), an
+ * unsupported cipher with -ENOTSUP. Legacy AES cannot tell a wrong key.
+ */
+int qcow2_unlock(struct qcow2 *q, const void *secret, size_t len);
+
+int qcow2_crypt_get_info(struct qcow2 *q, struct qcow2_crypt_info *ci);
+
+/*
+ * Register the secret of the image file at path (process-wide): opening that
+ * file later (also as a backing file, or by code that opens images itself,
+ * such as the bench engine's img: targets) unlocks it, and fails with
+ * qcow2_unlock's error when the secret is wrong. The bytes are copied.
+ */
+int qcow2_secret_add(const char *path, const void *secret, size_t len);
+
+/*
+ * Compressed clusters are never encrypted (qemu stores them in the clear):
+ * -EINVAL with qemu's reason when encryption is asked together with
+ * compression (for convert -c and the like), else 0.
+ */
+int qcow2_crypt_compress_check(const struct qcow2_create_opts *o, bool compress);
 
 #endif

@@ -24,10 +24,13 @@
 #define BLKPRIO_SHARE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum share_measure { SHARE_TIME, SHARE_IOPS, SHARE_BYTES };
 enum share_lever { SHARE_LEVER_NONE, SHARE_LEVER_WEIGHT, SHARE_LEVER_CAP };
+/* Which levers may be used (SHARE_LEVERS): weights then caps, or one of them. */
+enum share_levers { SHARE_LEVERS_AUTO, SHARE_LEVERS_WEIGHT, SHARE_LEVERS_CAP };
 
 struct share_params {
 	enum share_measure measure;
@@ -35,6 +38,10 @@ struct share_params {
 	double gain;			/* exponent of each multiplicative step (0.5) */
 	double max_step;		/* largest factor per interval (2.0) */
 	unsigned int min_ios;		/* requests per interval to count as active (20) */
+	unsigned int grace;		/* quiet intervals before a busy container counts as
+					 * idle (1): a scheduler may hold one back a whole
+					 * interval, which is not the end of contention */
+	enum share_levers levers;
 	double weight_span;		/* weights stay within cfg/span .. cfg*span (4) */
 	unsigned int weight_tries;	/* intervals weights may try before caps (6) */
 	double floor_share;		/* a cap never below this share of capacity (0.05) */
@@ -47,6 +54,8 @@ void share_params_default(struct share_params *p);
 const char *share_lever_name(enum share_lever l);
 int share_measure_parse(const char *s, enum share_measure *m);
 const char *share_measure_name(enum share_measure m);
+int share_levers_parse(const char *s, enum share_levers *l);
+const char *share_levers_name(enum share_levers l);
 
 /* One container on one device over one interval. */
 struct share_input {
@@ -61,9 +70,11 @@ struct share_state {
 	double cap;			/* operations/s, or bytes/s for SHARE_BYTES; 0 none */
 	double promised, realized;	/* last interval's shares (0 when idle) */
 	bool active;
+	unsigned int quiet;		/* intervals in a row below min_ios */
 	enum share_lever lever;
 	double gain;			/* own step gain (0: the default), halved on overshoot */
 	int last_sign;			/* sign of the last error outside the dead band */
+	unsigned int same;		/* steps in a row with that sign */
 	double svc_avg, rate_avg;	/* smoothed service and rate (schedulers serve in
 					 * slices, so one interval's share is noisy) */
 };
@@ -91,5 +102,28 @@ struct share_out {
 void share_step(const struct share_params *p, double interval_s, unsigned int n,
 		const struct share_input *in, struct share_state *st,
 		struct share_dev *dev, struct share_out *out);
+
+/*
+ * The state file (RUN_DIR/share.state): what the controller did in its last
+ * interval, one line per active container and device, for `blkprio top`.
+ *   # ctid device promised realized lever weight cap measure
+ *   101 loop0 0.6667 0.6512 weight 240 0 time
+ * Written atomically (a temporary file renamed over the old one).
+ */
+#define SHARE_STATE_FILE	"share.state"
+
+struct share_row {
+	char ctid[65];
+	char device[32];
+	double promised, realized;	/* 0..1 */
+	enum share_lever lever;
+	unsigned int weight;		/* in force on the device */
+	double cap;			/* operations/s (bytes/s when measure is bytes); 0 none */
+	enum share_measure measure;
+};
+
+int share_rows_write(const char *path, const struct share_row *rows, size_t n);
+/* *rows is malloc'd (free() it); a missing file is -ENOENT, a bad line -EINVAL. */
+int share_rows_read(const char *path, struct share_row **rows, size_t *n);
 
 #endif

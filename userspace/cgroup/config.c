@@ -16,7 +16,8 @@
 /* Keys read by other modules from cfg->raw; known, so not "unknown". */
 static const char *const other_keys[] = {
 	"LATENCY", "METRICS_LISTEN",
-	"SHARE_CONTROL", "SHARE_INTERVAL", "SHARE_MEASURE", "SHARE_DEVICES", NULL,
+	"SHARE_CONTROL", "SHARE_INTERVAL", "SHARE_MEASURE", "SHARE_LEVERS", "SHARE_DEVICES",
+	NULL,
 };
 
 int cg_config_init(struct cg_config *c)

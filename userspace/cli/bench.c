@@ -36,6 +36,10 @@ static void bench_usage(FILE *out)
 
 int do_bench(int argc, char **argv)
 {
+	int code = cli_img_secrets(&argc, argv);	/* --object, img:driver=... */
+
+	if (code)
+		return code;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		bench_usage(argc < 2 ? stderr : stdout);

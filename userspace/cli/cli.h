@@ -58,6 +58,13 @@ bool cli_common_opt(int c, const char *arg, bool *done, int *exit_code,
  * Run the row named argv[0] with (argc, argv), argv[0] being the command name.
  * A command group ("img create ...") calls it again with argc - 1, argv + 1.
  */
+/*
+ * img_secret.c, for commands outside `img` naming images img:PATH (dd, bench
+ * run): take out --object secret,... options; an img: followed by
+ * driver=qcow2,file.filename=F,encrypt.key-secret=ID becomes img:F, its
+ * secret registered for F with the qcow2 library.
+ */
+int cli_img_secrets(int *argc, char **argv);
 int cmd_select(const struct cmd *cmds, int argc, char **argv,
 	       void (*usage)(FILE *out));
 

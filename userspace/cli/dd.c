@@ -121,6 +121,9 @@ int do_dd(int argc, char **argv)
 	bool try;
 	int i, ret;
 
+	ret = cli_img_secrets(&argc, argv);	/* --object, img:driver=... */
+	if (ret)
+		return ret;
 	dd_init(&d);
 	d.msg = dd_print_msg;
 	d.poll = dd_poll;

@@ -21,6 +21,7 @@ enum {
 	OPT_PRIO = OPT_FIRST_PRIVATE, OPT_DEVICE, OPT_RW, OPT_DISK, OPT_RUNTIME, OPT_WARMUP,
 	OPT_BS, OPT_IODEPTH, OPT_ENGINE, OPT_TOL, OPT_MAP, OPT_LOWLAT, OPT_IDLE, OPT_STRICT,
 	OPT_SIZE, OPT_WORKDIR, OPT_NOPROBES, OPT_FORMAT, OPT_HTML, OPT_CONTROL, OPT_SCHED,
+	OPT_MEASURE, OPT_LONE, OPT_METRICS, OPT_LEVERS,
 };
 
 static volatile int effect_stop;
@@ -38,6 +39,8 @@ static void effect_usage(FILE *out)
 		"       [--tolerance PCT] [--weight-map MAP] [--low-latency { 0 | 1 }] [--slice-idle MS]\n"
 		"       [--strict-guarantees { 0 | 1 }] [--size SIZE] [--workdir DIR] [--no-probes]\n"
 		"       [--control { off | on | both }] [--scheduler { bfq | mq-deadline | ... }]\n"
+		"       [--measure { iops | bytes | time }] [--levers { auto | weight | cap }]\n"
+		"       [--lone SEC] [--metrics [HOST:]PORT]\n"
 		"       [--format { text | json | html }] [--html FILE]\n\n"
 		"One container per IOPRIO, made through config files applied by blkpriod, runs the\n"
 		"same workload at once on a BFQ device; each container's share of the I/O is\n"
@@ -46,7 +49,8 @@ static void effect_usage(FILE *out)
 		"  --prio LIST          IOPRIO of each container (2 to 8 of 0..7)\n"
 		"  --device DEV         a BFQ-capable block device to use (default: a loop device\n"
 		"                       over a file in --workdir, direct I/O)\n"
-		"  --rw RW              randread (default), read, write (direct), randwrite\n"
+		"  --rw RW[,RW...]      randread (default), read, write (direct), randwrite; one\n"
+		"                       for all containers or one per container (e.g. read,write)\n"
 		"  --disk KIND          raw regions of the device (default) or one qcow2 image per\n"
 		"                       container on a filesystem on it\n"
 		"  --runtime SEC        length of the run (default 20)\n"
@@ -62,6 +66,15 @@ static void effect_usage(FILE *out)
 		"  --control MODE       blkpriod's closed-loop share control: off (default), on,\n"
 		"                       or both (two runs, one report)\n"
 		"  --scheduler NAME     the device's I/O scheduler (default bfq)\n"
+		"  --measure M          count shares in operations (iops, default), bytes, or\n"
+		"                       device time from the eBPF probes (time); blkpriod's\n"
+		"                       SHARE_MEASURE is set to the same\n"
+		"  --levers L           what share control may use: weights, then caps where\n"
+		"                       weights fail (auto, default), or only one of them\n"
+		"  --lone SEC           the last container also runs alone SEC seconds before and\n"
+		"                       after the others: it must get back at least 95%% of its\n"
+		"                       idle-device rate once they stop\n"
+		"  --metrics [HOST:]PORT  serve the run's blkpriod /metrics there (default: none)\n"
 		"  --format FMT         report format on standard output (default text; -j = json)\n"
 		"  --html FILE          also write the HTML report to FILE\n");
 }
@@ -84,6 +97,46 @@ static int parse_prios(const char *s, struct effect_opts *o)
 	}
 	free(copy);
 	return err || o->ncts < 2 ? -EINVAL : 0;
+}
+
+static int parse_rw_one(const char *s, enum bench_rw *rw)
+{
+	static const struct { const char *name; enum bench_rw rw; } names[] = {
+		{ "randread", BENCH_RANDREAD }, { "read", BENCH_READ },
+		{ "write", BENCH_WRITE }, { "randwrite", BENCH_RANDWRITE },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*rw = names[i].rw;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* One workload for all, or a comma-separated one per container. */
+static int parse_rw(const char *s, struct effect_opts *o)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	o->nrw_of = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nrw_of == EFFECT_MAX_CTS)
+			err = -EINVAL;
+		else
+			err = parse_rw_one(tok, &o->rw_of[o->nrw_of++]);
+	}
+	free(copy);
+	if (err || !o->nrw_of)
+		return -EINVAL;
+	o->rw = o->rw_of[0];
+	if (o->nrw_of == 1)
+		o->nrw_of = 0;
+	return 0;
 }
 
 static int parse_secs(const char *s, uint64_t *ms)
@@ -140,6 +193,10 @@ static int effect_parse(int argc, char **argv, struct effect_opts *o, const char
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "scheduler", required_argument, NULL, OPT_SCHED },
+		{ "measure", required_argument, NULL, OPT_MEASURE },
+		{ "lone", required_argument, NULL, OPT_LONE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "levers", required_argument, NULL, OPT_LEVERS },
 		CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,17 +221,29 @@ static int effect_parse(int argc, char **argv, struct effect_opts *o, const char
 			o->device = optarg;
 			break;
 		case OPT_RW:
-			if (!strcmp(optarg, "randread"))
-				o->rw = BENCH_RANDREAD;
-			else if (!strcmp(optarg, "read"))
-				o->rw = BENCH_READ;
-			else if (!strcmp(optarg, "write"))
-				o->rw = BENCH_WRITE;
-			else if (!strcmp(optarg, "randwrite"))
-				o->rw = BENCH_RANDWRITE;
-			else
+			if (parse_rw(optarg, o))
 				return cli_usage_err("invalid --rw '%s': randread, read, write or "
-						     "randwrite", optarg);
+						     "randwrite, one or one per container", optarg);
+			break;
+		case OPT_MEASURE:
+			if (share_measure_parse(optarg, &o->measure))
+				return cli_usage_err("invalid --measure '%s': iops, bytes or time",
+						     optarg);
+			break;
+		case OPT_LEVERS:
+			if (share_levers_parse(optarg, &o->levers))
+				return cli_usage_err("invalid --levers '%s': auto, weight or cap",
+						     optarg);
+			break;
+		case OPT_METRICS:
+			if (!*optarg || strpbrk(optarg, "\"\\\n \t") || strlen(optarg) > 64)
+				return cli_usage_err("invalid --metrics '%s': [HOST:]PORT", optarg);
+			o->metrics = optarg;
+			break;
+		case OPT_LONE:
+			if (parse_int_range(optarg, 0, 60, &v))
+				return cli_usage_err("invalid --lone '%s': 0 to 60 seconds", optarg);
+			o->lone_ms = (uint64_t)v * 1000;
 			break;
 		case OPT_DISK:
 			if (strcmp(optarg, "raw") && strcmp(optarg, "qcow2"))
@@ -265,6 +334,10 @@ static int effect_parse(int argc, char **argv, struct effect_opts *o, const char
 		return cli_usage_err("give the containers' priorities with --prio (e.g. 0,4,7)");
 	if (o->runtime_ms <= o->warmup_ms)
 		return cli_usage_err("--runtime must be longer than --warmup");
+	if (o->nrw_of && o->nrw_of != o->ncts)
+		return cli_usage_err("--rw: give one workload or one per container (%u)", o->ncts);
+	if (o->measure == SHARE_TIME && !o->probes)
+		return cli_usage_err("--measure time needs the eBPF probes (drop --no-probes)");
 	return EXIT_OK;
 }
 
@@ -311,6 +384,22 @@ static void print_reports(const char *fmt, const struct effect_report *r, unsign
 }
 
 /*
+ * Control on (r[1]) must keep at least 90% of the total throughput of
+ * control off (r[0]). Said on standard error for JSON and HTML output.
+ */
+static bool throughput_kept(const char *fmt, const struct effect_report *r)
+{
+	double ratio;
+	bool ok = effect_throughput_kept(&r[0], &r[1], &ratio);
+
+	fprintf(strcmp(fmt, "text") || cli.json ? stderr : stdout,
+		"\nthroughput: %.0f IOPS with share control on, %.0f with it off (%.1f%%, at "
+		"least %.0f%% wanted): %s\n", effect_total_iops(&r[1]), effect_total_iops(&r[0]),
+		100 * ratio, 100 * EFFECT_THROUGHPUT_MIN, ok ? "yes" : "NO");
+	return ok;
+}
+
+/*
  * Shared with `blkprio demo`: run (twice for both control modes: off, then
  * on), report, exit code.
  */
@@ -347,6 +436,8 @@ int cli_effect_run(struct effect_opts *o, const char *fmt, const char *html, boo
 			code = EXIT_FAIL;
 	}
 	print_reports(fmt, r, n);
+	if (both && !throughput_kept(fmt, r))
+		code = EXIT_FAIL;
 	if (html) {
 		err = write_html(html, r, n);
 		if (err)

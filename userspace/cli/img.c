@@ -135,6 +135,12 @@ int img_open_flags(struct img *im, const char *path, const char *fmt, bool rw,
 		err = qcow2_open(path, (rw ? 0 : QCOW2_O_RDONLY) | flags, &im->q);
 		if (err)
 			return img_fail("cannot open", path, err);
+		/* encrypted: the secret (info does without: no backing = no data) */
+		err = img_crypt_unlock(im->q, path, rw, !(flags & QCOW2_O_NO_BACKING));
+		if (err) {
+			img_close(im);
+			return err;
+		}
 		im->size = qcow2_size(im->q);
 		im->is_qcow2 = true;
 		return 0;
@@ -240,8 +246,18 @@ bool img_is_zero(const void *buf, size_t len)
 void img_create_help(FILE *out)
 {
 	fprintf(out, "Supported qcow2 options:\n"
+		"  backing_file=<str>     - File name of a base image\n"
+		"  backing_fmt=<str>      - Image format of the base image (qcow2, raw)\n"
 		"  cluster_size=<size>    - qcow2 cluster size\n"
 		"  compat=<str>           - Compatibility level (v2 [0.10] or v3 [1.1])\n"
+		"  encrypt.format=<str>   - Encrypt the image: luks, or aes (legacy, weak)\n"
+		"  encrypt.key-secret=<str> - ID of the secret (--object secret,id=ID,...)\n"
+		"  encrypt.iter-time=<num> - LUKS: PBKDF2 time in milliseconds (default 2000)\n"
+		"  encrypt.cipher-alg=<str> - LUKS: aes-128, aes-192, aes-256 (default)\n"
+		"  encrypt.cipher-mode=<str> - LUKS: xts (default), cbc\n"
+		"  encrypt.ivgen-alg=<str> - LUKS: plain64 (default), plain, essiv\n"
+		"  encrypt.ivgen-hash-alg=<str> - LUKS: essiv hash (default sha256)\n"
+		"  encrypt.hash-alg=<str>  - LUKS: PBKDF2 hash (default sha256)\n"
 		"  lazy_refcounts=<bool (on/off)> - Postpone refcount updates\n"
 		"  preallocation=<str>    - Preallocation mode (allowed values: off, metadata, falloc, full)\n"
 		"  refcount_bits=<num>    - Width of a reference count entry in bits\n"
@@ -298,12 +314,27 @@ int img_parse_create_opts(char *list, struct qcow2_create_opts *o, bool *size_se
 			if (img_parse_size(val, &o->size))
 				return -cli_usage_err("Invalid size '%s'", val);
 			*size_set = true;
-		} else if (!strcmp(kv, "extended_l2") || !strcmp(kv, "compression_type")) {
-			if (strcmp(val, "off") && strcmp(val, "zlib"))
+		} else if (!strcmp(kv, "compression_type")) {
+			if (!strcmp(val, "zlib"))
+				o->compression_type = QCOW2_COMPRESS_ZLIB;
+			else if (!strcmp(val, "zstd"))
+				o->compression_type = QCOW2_COMPRESS_ZSTD;
+			else
+				return -cli_usage_err("Invalid parameter '%s' (compression_type: zlib or zstd)", val);
+		} else if (!strcmp(kv, "extended_l2")) {
+			if (strcmp(val, "off"))
 				return -cli_fail(EXIT_FAIL, "unsupported option", kv,
 						 "only the default is supported (next issue)");
-		} else if (!strcmp(kv, "backing_file") || !strcmp(kv, "backing_fmt") ||
-			   !strcmp(kv, "data_file") || !strncmp(kv, "encrypt", 7)) {
+		} else if (!strcmp(kv, "backing_file")) {
+			o->backing_file = val;
+		} else if (!strcmp(kv, "backing_fmt")) {
+			o->backing_fmt = val;
+		} else if (!strncmp(kv, "encrypt", 7)) {
+			int code = img_crypt_opt(kv, val, o);	/* img_secret.c */
+
+			if (code)
+				return code;
+		} else if (!strcmp(kv, "data_file")) {
 			return -cli_fail(EXIT_FAIL, "unsupported option", kv, "not supported yet");
 		} else {
 			return -cli_usage_err("Invalid parameter '%s'", kv);
@@ -314,7 +345,7 @@ int img_parse_create_opts(char *list, struct qcow2_create_opts *o, bool *size_se
 
 static void usage_create(FILE *out)
 {
-	fprintf(out, "Usage: blkprio img create [-q] -f qcow2 [-o OPTIONS] FILE SIZE\n"
+	fprintf(out, "Usage: blkprio img create [-q] -f qcow2 [-b BASE -F FMT [-u]] [-o OPTIONS] FILE [SIZE]\n"
 		"  -o help lists the options (cluster_size, preallocation=off|metadata|falloc|full,\n"
 		"  lazy_refcounts=on|off, compat=0.10|1.1, refcount_bits).\n");
 }
@@ -326,7 +357,7 @@ int img_create(int argc, char **argv)
 	const char *fmt = "qcow2", *file;
 	char *olist[16];
 	unsigned int nolist = 0, i;
-	bool quiet = false, done, size_set = false;
+	bool quiet = false, done, size_set = false, unsafe = false;
 	int c, code, err;
 
 	qcow2_create_opts_init(&o, 0);
@@ -339,9 +370,9 @@ int img_create(int argc, char **argv)
 				return cli_usage_err("too many -o");
 			olist[nolist++] = optarg;
 			continue;
-		case 'b': case 'F':
-			return cli_fail(EXIT_FAIL, "create", NULL, "backing files are not supported yet");
-		case 'u': continue;
+		case 'b': o.backing_file = optarg; continue;
+		case 'F': o.backing_fmt = optarg; continue;
+		case 'u': unsafe = true; continue;
 		}
 		if (cli_common_opt(c, optarg, &done, &code, usage_create)) {
 			if (done)
@@ -373,16 +404,27 @@ int img_create(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_err("unexpected argument '%s'", argv[optind]);
+	if (o.backing_file) {
+		code = img_backing_size(file, &o, &size_set, unsafe);
+		if (code)
+			return code;
+	}
 	if (!size_set)
 		return cli_usage_err("Image creation needs a size parameter");
+	code = img_crypt_finish(&o, file);	/* secret, prompt (img_secret.c) */
+	if (code)
+		return code;
 	if (!quiet)
-		printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=off%s%s compression_type=zlib size=%" PRIu64 " lazy_refcounts=%s refcount_bits=%u\n",
-		       file, o.cluster_size,
+		printf("Formatting '%s', fmt=qcow2%s cluster_size=%u extended_l2=off%s%s compression_type=%s size=%" PRIu64 "%s%s%s%s lazy_refcounts=%s refcount_bits=%u\n",
+		       file, img_crypt_opts_str(&o), o.cluster_size,
 		       o.prealloc ? " preallocation=" : "",
-		       o.prealloc ? qcow2_prealloc_name(o.prealloc) : "", o.size,
+		       o.prealloc ? qcow2_prealloc_name(o.prealloc) : "",
+		       o.compression_type ? "zstd" : "zlib", o.size,
+		       o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "",
+		       o.backing_file ? " backing_fmt=" : "", o.backing_file ? o.backing_fmt : "",
 		       o.lazy_refcounts ? "on" : "off", o.refcount_bits);
 	fflush(stdout);
-	err = qcow2_create(file, &o, 0);
+	err = qcow2_create(file, &o, unsafe ? QCOW2_CREATE_UNSAFE : 0);
 	if (err)
 		return img_fail("cannot create", file, err);
 	return EXIT_OK;
@@ -390,8 +432,8 @@ int img_create(int argc, char **argv)
 
 /* ---- info ---------------------------------------------------------------------- */
 
-/* qemu's bdrv_snapshot_dump layout */
-static void print_snapshots(const struct qcow2_snapshot_info *s, unsigned int n)
+/* qemu's bdrv_snapshot_dump layout (also `img snapshot -l`) */
+void img_print_snapshots(const struct qcow2_snapshot_info *s, unsigned int n)
 {
 	char size[32], date[32], clock[48], icount[32];
 	unsigned int i;
@@ -444,24 +486,23 @@ static void print_snapshots_json(const struct qcow2_snapshot_info *s, unsigned i
 
 static void usage_info(FILE *out)
 {
-	fprintf(out, "Usage: blkprio img info [-f FMT] [-U] [--output=human|json] FILE\n");
+	fprintf(out, "Usage: blkprio img info [-f FMT] [-U] [--backing-chain] [--output=human|json] FILE\n");
 }
 
 int img_info(int argc, char **argv)
 {
-	static const struct option opts[] = { IMG_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		IMG_COMMON_OPTS,
+		{ "backing-chain", no_argument, NULL, OPT_BACKING_CHAIN },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *output = NULL, *fmt = NULL, *file = NULL;
-	struct qcow2_snapshot_info *snaps = NULL;
-	unsigned int nsnaps = 0;
-	struct qcow2_info in;
-	char vs[32], ds[32];
-	struct img im;
-	struct stat st;
-	bool done, json;
+	bool done, json, chain = false;
 	int c, code, err;
 
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "f:U", opts, NULL)) != -1) {
 		if (c == OPT_OUTPUT) { output = optarg; continue; }
+		if (c == OPT_BACKING_CHAIN) { chain = true; continue; }
 		if (c == 'f') { fmt = optarg; continue; }
 		if (c == 'U') continue;
 		if (cli_common_opt(c, optarg, &done, &code, usage_info)) {
@@ -475,7 +516,27 @@ int img_info(int argc, char **argv)
 	err = img_one_file(argc, argv, output, &json, &file);
 	if (err)
 		return err;
-	code = img_open(&im, file, fmt, false);
+	if (chain)
+		return img_info_chain(file, fmt, json);
+	return img_info_one(file, fmt, json, NULL, NULL);
+}
+
+/*
+ * Print one image's information; with next, *next is set to the path of its
+ * backing file and *next_fmt to its format (malloc'd; NULL when none).
+ */
+int img_info_one(const char *file, const char *fmt, bool json, char **next, char **next_fmt)
+{
+	struct qcow2_snapshot_info *snaps = NULL;
+	unsigned int nsnaps = 0;
+	struct qcow2_info in;
+	char vs[32], ds[32], *full = NULL;
+	struct img im;
+	struct stat st;
+	int code, err;
+
+	/* like qemu-img info: the backing chain need not be there */
+	code = img_open_flags(&im, file, fmt, false, QCOW2_O_NO_BACKING);
 	if (code)
 		return code;
 	memset(&in, 0, sizeof(in));
@@ -496,8 +557,18 @@ int img_info(int argc, char **argv)
 		img_close(&im);
 		return img_fail("info", file, -EUCLEAN);
 	}
+	if (in.backing_file[0] && qcow2_backing_path(file, in.backing_file, &full)) {
+		free(snaps);
+		img_close(&im);
+		return cli_fail(EXIT_FAIL, "info", file, "%s", strerror(ENOMEM));
+	}
 	if (json) {
 		printf("{\n");
+		if (in.backing_fmt[0]) {
+			printf("    \"backing-filename-format\": ");
+			img_json_str(in.backing_fmt);
+			printf(",\n");
+		}
 		print_snapshots_json(snaps, nsnaps);
 		printf("    \"virtual-size\": %" PRIu64 ",\n    \"filename\": ", in.virtual_size);
 		img_json_str(file);
@@ -506,11 +577,6 @@ int img_info(int argc, char **argv)
 		printf(",\n    \"format\": \"%s\",\n    \"actual-size\": %" PRIu64 ",\n",
 		       im.q ? "qcow2" : "raw", in.actual_size);
 		if (im.q) {
-			if (in.backing_file[0]) {
-				printf("    \"backing-filename\": ");
-				img_json_str(in.backing_file);
-				printf(",\n");
-			}
 			printf("    \"format-specific\": {\n        \"type\": \"qcow2\",\n"
 			       "        \"data\": {\n            \"compat\": \"%s\",\n"
 			       "            \"compression-type\": \"%s\",\n",
@@ -520,26 +586,43 @@ int img_info(int argc, char **argv)
 				printf("            \"lazy-refcounts\": %s,\n",
 				       in.lazy_refcounts ? "true" : "false");
 			printf("            \"refcount-bits\": %u", in.refcount_bits);
+			img_crypt_print(im.q, true);
 			if (in.version >= 3)
 				printf(",\n            \"corrupt\": %s,\n            \"extended-l2\": %s",
 				       in.corrupt ? "true" : "false", in.extended_l2 ? "true" : "false");
 			printf("\n        }\n    },\n");
+			if (in.backing_file[0]) {
+				printf("    \"full-backing-filename\": ");
+				img_json_str(full);
+				printf(",\n    \"backing-filename\": ");
+				img_json_str(in.backing_file);
+				printf(",\n");
+			}
 		}
+		if (im.q && qcow2_encryption(im.q))
+			printf("    \"encrypted\": true,\n");
 		printf("    \"dirty-flag\": %s\n}\n", in.dirty ? "true" : "false");
 	} else {
 		printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n"
 		       "disk size: %s\n", file, im.q ? "qcow2" : "raw", vs, in.virtual_size, ds);
+		if (im.q && qcow2_encryption(im.q))
+			printf("encrypted: yes\n");
 		if (im.q) {
 			printf("cluster_size: %u\n", in.cluster_size);
-			if (in.backing_file[0])
+			if (in.backing_file[0] && strcmp(full, in.backing_file))
+				printf("backing file: %s (actual path: %s)\n", in.backing_file, full);
+			else if (in.backing_file[0])
 				printf("backing file: %s\n", in.backing_file);
-			print_snapshots(snaps, nsnaps);
+			if (in.backing_fmt[0])
+				printf("backing file format: %s\n", in.backing_fmt);
+			img_print_snapshots(snaps, nsnaps);
 			printf("Format specific information:\n    compat: %s\n"
 			       "    compression type: %s\n",
 			       in.version >= 3 ? "1.1" : "0.10", in.compression_type ? "zstd" : "zlib");
 			if (in.version >= 3)
 				printf("    lazy refcounts: %s\n", in.lazy_refcounts ? "true" : "false");
 			printf("    refcount bits: %u\n", in.refcount_bits);
+			img_crypt_print(im.q, false);
 			if (in.version >= 3)
 				printf("    corrupt: %s\n    extended l2: %s\n",
 				       in.corrupt ? "true" : "false", in.extended_l2 ? "true" : "false");
@@ -549,6 +632,12 @@ int img_info(int argc, char **argv)
 	}
 	free(snaps);
 	img_close(&im);
+	if (next) {
+		*next = full;
+		*next_fmt = in.backing_fmt[0] ? strdup(in.backing_fmt) : NULL;
+	} else {
+		free(full);
+	}
 	return EXIT_OK;
 }
 
@@ -630,15 +719,19 @@ int img_resize(int argc, char **argv)
 /* ---- the group ------------------------------------------------------------------- */
 
 static const struct cmd img_cmds[] = {
-	{ "create", img_create, "[-q] -f qcow2 [-o OPTIONS] FILE SIZE", "create an image" },
-	{ "info", img_info, "[--output=human|json] FILE", "image information" },
+	{ "create", img_create, "[-q] -f qcow2 [-b BASE -F FMT [-u]] [-o OPTIONS] FILE [SIZE]", "create an image" },
+	{ "info", img_info, "[--backing-chain] [--output=human|json] FILE", "image information" },
 	{ "check", img_check, "[-r leaks|all] [--output=human|json] FILE", "check (and repair) an image" },
 	{ "map", img_map, "[--output=human|json] FILE", "allocation map" },
 	{ "convert", img_convert, "[-f FMT] -O raw|qcow2 [-p] [-o OPTIONS] IN OUT", "convert an image" },
 	{ "resize", img_resize, "[--shrink] FILE [+|-]SIZE", "change the virtual size" },
 	{ "compare", img_compare, "[-q] A B", "compare two images' contents" },
+	{ "snapshot", img_snapshot, "[-q] [-U] { -l | -c NAME | -a NAME | -d NAME } FILE",
+	  "list, create, apply or delete internal snapshots" },
 	{ "bench", img_bench, "[-c N] [-d N] [-s SIZE] [-t none|writeback] [-w] [--random] FILE",
 	  "I/O benchmark (qemu-img bench syntax)" },
+	{ "commit", img_commit, "[-q] [-d] [-b BASE] FILE", "merge an image into its backing image" },
+	{ "rebase", img_rebase, "[-q] [-u] -b BACKING [-F FMT] FILE", "change the backing file" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -653,10 +746,15 @@ static void usage_img(FILE *out)
 
 int do_img(int argc, char **argv)
 {
+	int c;
+
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage_img(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
+	c = img_secret_args(&argc, argv);	/* --object, --image-opts */
+	if (c)
+		return c;
 	return cmd_select(img_cmds, argc - 1, argv + 1, usage_img);
 }
 

@@ -11,7 +11,8 @@
 
 #include "cli.h"
 
-enum { OPT_OUTPUT = OPT_FIRST_PRIVATE, OPT_SHRINK, OPT_PREALLOC, OPT_FORCE_SHARE };
+enum { OPT_OUTPUT = OPT_FIRST_PRIVATE, OPT_SHRINK, OPT_PREALLOC, OPT_FORCE_SHARE,
+       OPT_BACKING_CHAIN };
 
 #define IMG_COMMON_OPTS \
 	CLI_COMMON_OPTS, \
@@ -45,6 +46,8 @@ uint64_t img_status(struct img *im, uint64_t off, uint64_t len, bool *zero);
 bool img_is_zero(const void *buf, size_t len);
 void img_create_help(FILE *out);
 int img_parse_create_opts(char *list, struct qcow2_create_opts *o, bool *size_set);
+/* the snapshot table as qemu-img prints it (nothing when n is 0) */
+void img_print_snapshots(const struct qcow2_snapshot_info *s, unsigned int n);
 
 /* the sub-commands */
 int img_create(int argc, char **argv);
@@ -54,6 +57,26 @@ int img_check(int argc, char **argv);		/* img_check.c */
 int img_map(int argc, char **argv);
 int img_convert(int argc, char **argv);		/* img_convert.c */
 int img_compare(int argc, char **argv);
+int img_snapshot(int argc, char **argv);	/* img_snapshot.c */
 int img_bench(int argc, char **argv);		/* img_bench.c */
+
+/* backing chains: img.c (info of one image), img_chain.c */
+int img_info_one(const char *file, const char *fmt, bool json, char **next, char **next_fmt);
+int img_info_chain(const char *file, const char *fmt, bool json);
+int img_backing_size(const char *file, struct qcow2_create_opts *o, bool *size_set,
+		     bool unsafe);
+int img_commit(int argc, char **argv);
+int img_convert_backing_opts(const struct qcow2_create_opts *o, const char *ofmt,
+			     const char *out_path, bool compress);
+int img_convert_backing(struct img *in, struct img *out);
+
+/* img_secret.c: --object secret,..., --image-opts, encrypt.* options */
+int img_secret_args(int *argc, char **argv);
+int img_crypt_opt(const char *key, const char *val, struct qcow2_create_opts *o);
+int img_crypt_finish(struct qcow2_create_opts *o, const char *file);
+int img_crypt_unlock(struct qcow2 *q, const char *path, bool rw, bool need_data);
+void img_crypt_print(struct qcow2 *q, bool json);
+const char *img_crypt_opts_str(const struct qcow2_create_opts *o);
+int img_rebase(int argc, char **argv);
 
 #endif

@@ -160,6 +160,11 @@ int img_bench(int argc, char **argv)
 			return cli_fail(EXIT_FAIL, "cannot open", file, "%s", why ? why : strerror(-err));
 		}
 		b.img_size = qcow2_size(b.q);
+		code = img_crypt_unlock(b.q, file, b.write, true);	/* img_secret.c */
+		if (code) {
+			qcow2_close(b.q);
+			return code;
+		}
 	} else {
 		b.fd = open(file, (b.write ? O_RDWR : O_RDONLY) | O_CLOEXEC |
 			    (strcmp(cache, "writeback") ? O_DIRECT : 0));

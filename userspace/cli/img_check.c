@@ -93,26 +93,28 @@ int img_check(int argc, char **argv)
 	if (code)
 		return img_fail("check", file, code);
 	if (json) {
-		printf("{\n    \"image-end-offset\": %" PRIu64 ",\n    \"total-clusters\": %" PRIu64
-		       ",\n    \"check-errors\": %" PRIu64 ",\n",
-		       r.image_end_offset, r.total_clusters, r.check_errors);
-		if (r.leaks)
-			printf("    \"leaks\": %" PRIu64 ",\n", r.leaks);
-		if (r.corruptions)
-			printf("    \"corruptions\": %" PRIu64 ",\n", r.corruptions);
-		if (r.leaks_fixed)
-			printf("    \"leaks-fixed\": %" PRIu64 ",\n", r.leaks_fixed);
-		if (r.corruptions_fixed)
-			printf("    \"corruptions-fixed\": %" PRIu64 ",\n", r.corruptions_fixed);
-		if (r.allocated_clusters)
-			printf("    \"allocated-clusters\": %" PRIu64 ",\n", r.allocated_clusters);
-		if (r.fragmented_clusters)
-			printf("    \"fragmented-clusters\": %" PRIu64 ",\n", r.fragmented_clusters);
+		/* in qemu-img's order (the hash buckets of its QDict) */
+		printf("{\n    \"image-end-offset\": %" PRIu64 ",\n", r.image_end_offset);
 		if (r.compressed_clusters)
 			printf("    \"compressed-clusters\": %" PRIu64 ",\n", r.compressed_clusters);
+		printf("    \"total-clusters\": %" PRIu64 ",\n", r.total_clusters);
+		if (r.corruptions)
+			printf("    \"corruptions\": %" PRIu64 ",\n", r.corruptions);
+		if (r.corruptions_fixed)
+			printf("    \"corruptions-fixed\": %" PRIu64 ",\n", r.corruptions_fixed);
+		printf("    \"check-errors\": %" PRIu64 ",\n", r.check_errors);
+		if (r.leaks)
+			printf("    \"leaks\": %" PRIu64 ",\n", r.leaks);
+		if (r.leaks_fixed)
+			printf("    \"leaks-fixed\": %" PRIu64 ",\n", r.leaks_fixed);
+		if (r.allocated_clusters)
+			printf("    \"allocated-clusters\": %" PRIu64 ",\n", r.allocated_clusters);
 		printf("    \"filename\": ");
 		img_json_str(file);
-		printf(",\n    \"format\": \"qcow2\"\n}\n");
+		printf(",\n    \"format\": \"qcow2\"");
+		if (r.fragmented_clusters)
+			printf(",\n    \"fragmented-clusters\": %" PRIu64, r.fragmented_clusters);
+		printf("\n}\n");
 	} else if (!quiet) {
 		if (!r.corruptions && !r.leaks && !r.check_errors)
 			printf("No errors were found on the image.\n");
@@ -149,27 +151,29 @@ int img_check(int argc, char **argv)
 struct map_ent {
 	uint64_t start, length, offset;
 	bool present, zero, data, has_offset;
+	int depth;			/* in the backing chain */
+	const char *file;		/* the image at that depth */
 };
 
 static void map_print(const struct map_ent *m, bool json, bool first, const char *file)
 {
 	if (json) {
-		printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64 ", \"depth\": 0, \"present\": %s, \"zero\": %s, \"data\": %s",
-		       first ? "[" : ",\n", m->start, m->length, m->present ? "true" : "false",
+		printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64 ", \"depth\": %d, \"present\": %s, \"zero\": %s, \"data\": %s",
+		       first ? "[" : ",\n", m->start, m->length, m->depth, m->present ? "true" : "false",
 		       m->zero ? "true" : "false", m->data ? "true" : "false");
 		if (m->has_offset)
 			printf(", \"offset\": %" PRIu64, m->offset);
 		printf("}");
 	} else if (m->data && !m->zero && m->has_offset) {
 		printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", m->start, m->length,
-		       m->offset, file);
+		       m->offset, m->file ? m->file : file);
 	}
 }
 
 static bool map_merge(struct map_ent *a, const struct map_ent *b)
 {
 	if (a->present != b->present || a->zero != b->zero || a->data != b->data ||
-	    a->has_offset != b->has_offset)
+	    a->has_offset != b->has_offset || a->depth != b->depth || a->file != b->file)
 		return false;
 	if (a->has_offset && a->offset + a->length != b->offset)
 		return false;
@@ -239,9 +243,13 @@ int img_map(int argc, char **argv)
 		m.present = e.type != QCOW2_EXT_UNALLOCATED;
 		m.zero = e.type == QCOW2_EXT_ZERO || e.type == QCOW2_EXT_UNALLOCATED;
 		m.data = e.type == QCOW2_EXT_DATA || e.type == QCOW2_EXT_COMPRESSED;
-		m.has_offset = e.host_offset && e.type != QCOW2_EXT_COMPRESSED;
+		/* qemu hides where encrypted data lies */
+		m.has_offset = (e.host_offset || e.raw) && e.type != QCOW2_EXT_COMPRESSED &&
+			       !qcow2_encryption(q);
 		m.offset = e.host_offset;
-		if (e.type == QCOW2_EXT_DATA && recurse) {
+		m.depth = e.depth;
+		m.file = e.depth ? e.filename : NULL;
+		if (e.type == QCOW2_EXT_DATA && recurse && !e.depth) {
 			/* Holes in the host file read as zeros, as qemu reports. */
 			off_t d = lseek(fd, (off_t)e.host_offset, SEEK_DATA);
 
@@ -265,6 +273,12 @@ int img_map(int argc, char **argv)
 		if (have) {
 			map_print(&cur, json, first, file);
 			first = false;
+		}
+		if (!json && m.data && !m.has_offset) {
+			/* as qemu-img: the human format cannot say where it is */
+			qcow2_close(q);
+			return cli_fail(EXIT_FAIL, "map", file,
+					"File contains external, encrypted or compressed clusters.");
 		}
 		cur = m;
 		have = true;

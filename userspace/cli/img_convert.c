@@ -19,7 +19,8 @@
 
 static void usage_convert(FILE *out)
 {
-	fprintf(out, "Usage: blkprio img convert [-f FMT] -O raw|qcow2 [-p] [-q] [-o OPTIONS] [-S SIZE] IN OUT\n");
+	fprintf(out, "Usage: blkprio img convert [-c] [-f FMT] -O raw|qcow2 [-p] [-q] [-o OPTIONS] [-S SIZE] [-W] [-m N] IN OUT\n"
+		"  -c  compress the qcow2 output (zlib, or -o compression_type=zstd) on every core\n");
 }
 
 static void progress(bool on, uint64_t done, uint64_t total)
@@ -74,7 +75,24 @@ struct convert {
 	uint64_t next;			/* next chunk offset (atomic) */
 	uint64_t done;			/* bytes finished (atomic) */
 	int err;
+	pthread_mutex_t lock;		/* the first error's reason and file */
+	char why[256];
+	const char *where;
 };
+
+/* Keep the first failure's reason: qcow2_last_error() is per thread. */
+static void convert_failed(struct convert *cv, int err, const char *file)
+{
+	const char *why = qcow2_last_error();
+
+	pthread_mutex_lock(&cv->lock);
+	if (!cv->err) {
+		snprintf(cv->why, sizeof(cv->why), "%s", why ? why : strerror(-err));
+		cv->where = file;
+		cv->err = err;
+	}
+	pthread_mutex_unlock(&cv->lock);
+}
 
 static void *convert_worker(void *arg)
 {
@@ -84,7 +102,7 @@ static void *convert_worker(void *arg)
 	int err = 0;
 
 	if (posix_memalign((void **)&buf, 4096, IMG_BUF)) {
-		cv->err = -ENOMEM;
+		convert_failed(cv, -ENOMEM, cv->out->path);
 		return NULL;
 	}
 	while (!__atomic_load_n(&cv->err, __ATOMIC_RELAXED) &&
@@ -97,21 +115,116 @@ static void *convert_worker(void *arg)
 
 			if (!zero) {
 				err = img_read(cv->in, buf, len, off);
-				if (!err)
-					err = write_nonzero(cv->out, buf, len, off, cv->granule);
-				if (err)
+				if (err) {
+					convert_failed(cv, err, cv->in->path);
 					break;
+				}
+				err = write_nonzero(cv->out, buf, len, off, cv->granule);
+				if (err) {
+					convert_failed(cv, err, cv->out->path);
+					break;
+				}
 			}
 			off += len;
 			__atomic_fetch_add(&cv->done, len, __ATOMIC_RELAXED);
 		}
-		if (err) {
-			cv->err = err;
+		if (err)
 			break;
-		}
 	}
 	free(buf);
 	return NULL;
+}
+
+/*
+ * -c: the compression pool (compress.c) takes batches in guest order; whole
+ * batches the source reports as zeros are not even read.
+ */
+static int convert_compressed(struct img *in, struct img *out, bool prog)
+{
+	uint64_t size = qcow2_size(out->q), off;
+	struct qcow2_cpool *p;
+	size_t batch;
+	int err;
+
+	err = qcow2_cpool_start(out->q, 0, &p);
+	if (err)
+		return err;
+	batch = qcow2_cpool_batch(p);
+	progress(prog, 0, size);
+	for (off = 0; off < size; off += batch) {
+		uint64_t len = size - off < batch ? size - off : batch, pos, n;
+		uint8_t *buf;
+		bool zero;
+
+		progress(prog, off, size);
+		if (off >= in->size)
+			break;
+		n = img_status(in, off, len, &zero);
+		if (zero && n >= len)
+			continue;
+		buf = qcow2_cpool_buffer(p);
+		if (!buf)
+			break;		/* the pool failed: finish says why */
+		for (pos = 0; pos < len && !err; pos += n) {
+			n = len - pos;
+			if (off + pos >= in->size) {
+				memset(buf + pos, 0, n);
+				continue;
+			}
+			if (n > in->size - off - pos)
+				n = in->size - off - pos;
+			n = img_status(in, off + pos, n, &zero);
+			if (zero)
+				memset(buf + pos, 0, n);
+			else
+				err = img_read(in, buf + pos, n, off + pos);
+		}
+		if (!err)
+			err = qcow2_cpool_submit(p, off, len);
+		if (err)
+			break;
+	}
+	if (err) {
+		qcow2_cpool_abort(p);
+		return err;
+	}
+	err = qcow2_cpool_finish(p);
+	progress(prog, size, size);
+	return err;
+}
+
+/*
+ * Options of the target that rule out -c, as qemu-img refuses them: read
+ * from the raw -o strings before they are parsed, so that the reason is
+ * about compression whatever parses them later.
+ */
+static int check_compress_opts(char **olist, unsigned int n, const char *ofmt)
+{
+	unsigned int i;
+
+	if (strcmp(ofmt, "qcow2"))
+		return cli_fail(EXIT_FAIL, "cannot compress", ofmt,
+				"Compression not supported for this file format");
+	for (i = 0; i < n; i++) {
+		const char *kv = olist[i];
+
+		while (kv && *kv) {
+			size_t klen = strcspn(kv, "=,");
+
+			/* encrypt.format=..., encrypt.key-secret=..., encryption=on */
+			if (!strncmp(kv, "encrypt", 7) && strncmp(kv + klen, "=off", 4) &&
+			    strncmp(kv + klen, "=false", 6))
+				return cli_fail(EXIT_FAIL, "cannot compress", "-c",
+						"Compression and encryption not supported at the same time (compressed clusters are stored unencrypted)");
+			if (!strncmp(kv, "preallocation=", 14) && strncmp(kv + 14, "off", 3))
+				return cli_fail(EXIT_FAIL, "cannot compress", "-c",
+						"Compression and preallocation not supported at the same time");
+			kv = strchr(kv, ',');
+			if (kv)
+				kv++;
+		}
+	}
+	return 0;
 }
 
 int img_convert(int argc, char **argv)
@@ -124,13 +237,16 @@ int img_convert(int argc, char **argv)
 	uint64_t granule = 4096, sz;
 	unsigned int workers = 4;
 	struct img in, out;
-	bool done, prog = false, size_set = false;
+	bool done, prog = false, size_set = false, compress = false;
 	int c, code, err;
 
 	qcow2_create_opts_init(&o, 0);
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "f:O:o:pqS:t:T:Wm:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "cf:O:o:pqS:t:T:Wm:B:F:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c': compress = true; continue;
 		case 'f': ifmt = optarg; continue;
+		case 'B': o.backing_file = optarg; continue;	/* img_chain.c */
+		case 'F': o.backing_fmt = optarg; continue;
 		case 'O': ofmt = optarg; continue;
 		case 'o':
 			if (nolist >= 16)
@@ -161,6 +277,11 @@ int img_convert(int argc, char **argv)
 	}
 	if (strcmp(ofmt, "raw") && strcmp(ofmt, "qcow2"))
 		return cli_fail(EXIT_FAIL, "unknown output format", ofmt, "use raw or qcow2");
+	if (compress) {
+		code = check_compress_opts(olist, nolist, ofmt);
+		if (code)
+			return code;
+	}
 	for (i = 0; i < nolist; i++) {
 		err = img_parse_create_opts(olist[i], &o, &size_set);
 		if (err == 1) {
@@ -174,6 +295,14 @@ int img_convert(int argc, char **argv)
 		return cli_usage_err("Expecting one input and one output file name");
 	in_path = argv[optind];
 	out_path = argv[optind + 1];
+	code = img_crypt_finish(&o, out_path);	/* secret, prompt (img_secret.c) */
+	if (code)
+		return code;
+	if (o.backing_file) {
+		code = img_convert_backing_opts(&o, ofmt, out_path, compress);
+		if (code)
+			return code;
+	}
 	code = img_open(&in, in_path, ifmt, false);
 	if (code)
 		return code;
@@ -199,8 +328,15 @@ int img_convert(int argc, char **argv)
 	}
 	if (!granule)
 		granule = IMG_BUF;
-	{
-		struct convert cv = { .in = &in, .out = &out, .granule = granule };
+	if (o.backing_file) {
+		err = img_convert_backing(&in, &out);
+	} else if (compress) {
+		err = convert_compressed(&in, &out, prog);
+		if (prog)
+			printf("\n");
+	} else {
+		struct convert cv = { .in = &in, .out = &out, .granule = granule,
+				      .lock = PTHREAD_MUTEX_INITIALIZER };
 		pthread_t th[16];
 		unsigned int nt;
 
@@ -220,6 +356,12 @@ int img_convert(int argc, char **argv)
 		err = cv.err;
 		if (prog)
 			printf("\n");
+		if (err) {
+			img_close(&out);
+			img_close(&in);
+			unlink(out_path);
+			return cli_fail(EXIT_FAIL, "convert", cv.where, "%s", cv.why);
+		}
 	}
 	code = img_close(&out);
 	if (!err)

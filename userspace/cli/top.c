@@ -38,12 +38,24 @@ const struct colinfo top_cols[NCOLS] = {
 			"average time before issue to the driver, ms" },
 	[COL_DISK] = { "DISK", 7, SCOLS_FL_RIGHT, COL_FLOAT,
 		       "average time from issue to completion, ms" },
+	[COL_PROMISED] = { "PROMISED", 8, SCOLS_FL_RIGHT, COL_FLOAT,
+			   "share of the device its weight promises, % (share control; - off or idle)" },
+	[COL_REALIZED] = { "REALIZED", 8, SCOLS_FL_RIGHT, COL_FLOAT,
+			   "share of the device it got in blkpriod's last interval, %" },
+	[COL_LEVER] = { "LEVER", 6, 0, COL_STR,
+			"what share control acts with: weight, cap or none (- off)" },
 };
 static const int top_default[] = {
 	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_RS, COL_WS, COL_MBS,
 	COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK,
 };
 #define NDEFAULT (sizeof(top_default) / sizeof(top_default[0]))
+/* With share control running, its columns are shown too. */
+static const int top_default_share[] = {
+	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_RS, COL_WS, COL_MBS,
+	COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK, COL_PROMISED, COL_REALIZED, COL_LEVER,
+};
+#define NDEFAULT_SHARE (sizeof(top_default_share) / sizeof(top_default_share[0]))
 
 const char *const top_sort_names[NSORT] = { "iops", "mbs", "p50", "p99", "max", "ctid" };
 
@@ -88,6 +100,7 @@ static struct top_row *row_get(struct top *t, const char *label, uint32_t dev)
 	snprintf(r->label, sizeof(r->label), "%s", label);
 	r->dev = dev;
 	r->ioprio = r->weight = -1;
+	r->promised = r->realized = -1;
 	return r;
 }
 
@@ -115,6 +128,42 @@ static int dev_weight(const struct cg_layout *l, const char *rel, uint32_t dev)
 			found = w;
 	fclose(f);
 	return found;
+}
+
+/*
+ * Share control's figures for the row: its device's, or in the per-container
+ * view the sum over its devices (the lever of the last one).
+ */
+static void row_share(struct top *t, struct top_row *r)
+{
+	char name[32];
+	size_t i;
+
+	if (r->dev)
+		lat_dev_name(r->dev, name, sizeof(name));
+	for (i = 0; r->ctid[0] && i < t->nshare; i++) {
+		const struct share_row *s = &t->share[i];
+
+		if (strcmp(s->ctid, r->ctid) || (r->dev && strcmp(s->device, name)))
+			continue;
+		if (r->promised < 0)
+			r->promised = r->realized = 0;
+		r->promised += s->promised;
+		r->realized += s->realized;
+		snprintf(r->lever, sizeof(r->lever), "%s", share_lever_name(s->lever));
+	}
+}
+
+static void share_load(struct top *t)
+{
+	struct ct_dirs dirs = cli_dirs();
+	char path[PATH_MAX];
+
+	free(t->share);
+	t->share = NULL;
+	t->nshare = 0;
+	snprintf(path, sizeof(path), "%s/%s", dirs.run_dir, SHARE_STATE_FILE);
+	share_rows_read(path, &t->share, &t->nshare);	/* none: control off */
 }
 
 static void row_settings(struct top *t, struct top_row *r)
@@ -210,8 +259,11 @@ int top_build(struct top *t)
 		else if (e->op == LAT_WRITE || e->op == LAT_FLUSH)
 			r->writes += e->d.count;
 	}
-	for (i = 0; i < t->n; i++)
+	share_load(t);
+	for (i = 0; i < t->n; i++) {
 		row_settings(t, &t->rows[i]);
+		row_share(t, &t->rows[i]);
+	}
 	sort_top = t;
 	if (t->n)
 		qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
@@ -259,6 +311,17 @@ void top_cell(const struct top *t, const struct top_row *r, int col, char *buf, 
 			snprintf(buf, len, "%d", v);
 		break;
 	}
+	case COL_PROMISED:
+	case COL_REALIZED:
+		if (r->promised < 0)
+			snprintf(buf, len, "-");
+		else
+			snprintf(buf, len, "%.1f",
+				 100 * (col == COL_PROMISED ? r->promised : r->realized));
+		break;
+	case COL_LEVER:
+		snprintf(buf, len, "%s", r->lever[0] ? r->lever : "-");
+		break;
 	case COL_RS:
 		snprintf(buf, len, "%.1f", (double)r->reads / iv);
 		break;
@@ -435,6 +498,16 @@ static int run_batch(struct top *t, double delay, long long count)
 	return EXIT_OK;
 }
 
+/* blkpriod runs share control: its state file is there. */
+static bool share_running(void)
+{
+	struct ct_dirs dirs = cli_dirs();
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dirs.run_dir, SHARE_STATE_FILE);
+	return !access(path, F_OK);
+}
+
 static int parse_sort(const char *s, enum sort_key *k)
 {
 	int i;
@@ -525,6 +598,9 @@ int do_top(int argc, char **argv)
 	if (cols) {
 		n = table_parse_columns(top_cols, NCOLS, cols, top_default, NDEFAULT, t.sel,
 					NCOLS, &bad);
+	} else if (share_running()) {
+		memcpy(t.sel, top_default_share, sizeof(top_default_share));
+		n = NDEFAULT_SHARE;
 	} else {
 		memcpy(t.sel, top_default, sizeof(top_default));
 		n = NDEFAULT;
@@ -553,6 +629,7 @@ int do_top(int argc, char **argv)
 		code = top_run_live(&t, delay, count);
 out:
 	free(t.rows);
+	free(t.share);
 	latview_close(&t.v);
 	return code;
 }

@@ -5,13 +5,15 @@
 
 #include <limits.h>
 
+#include <blkprio/share.h>
 #include <blkprio/table.h>
 
 #include "latview.h"
 
 enum {
 	COL_CTID, COL_CGROUP, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_RS, COL_WS,
-	COL_MBS, COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK, NCOLS
+	COL_MBS, COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK, COL_PROMISED, COL_REALIZED,
+	COL_LEVER, NCOLS
 };
 
 enum sort_key { SORT_IOPS, SORT_MBS, SORT_P50, SORT_P99, SORT_MAX, SORT_CTID, NSORT };
@@ -24,6 +26,9 @@ struct top_row {
 	struct lat_data d;		/* all operations */
 	uint64_t reads, writes;
 	int ioprio, weight;		/* -1 unknown */
+	/* blkpriod's share control (RUN_DIR/share.state); promised < 0: none */
+	double promised, realized;
+	char lever[8];
 };
 
 struct top {
@@ -36,6 +41,8 @@ struct top {
 	size_t nsel;
 	struct lat_probe_info info, info0;	/* now, and at the last update */
 	bool stats;				/* BPF run-time statistics on */
+	struct share_row *share;		/* share control's last interval */
+	size_t nshare;
 };
 
 extern const struct colinfo top_cols[NCOLS];

@@ -9,6 +9,7 @@
 #define BLKPRIO_DAEMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,6 +127,8 @@ void dm_tasks_stop(struct daemon *d);
 int dm_share_start(struct daemon *d);
 void dm_share_reload(struct daemon *d);
 void dm_share_stop(struct daemon *d);
+/* The metrics page's share-control lines. */
+void dm_share_metrics(struct daemon *d, FILE *f);
 
 /* latency.c: the loaded probes and cgroup map (NULL when latency is off) */
 struct lat_probe;

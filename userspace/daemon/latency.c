@@ -114,6 +114,7 @@ static int write_page(void *ctx, FILE *f)
 		"# HELP blkprio_daemon_errors_total Failed applies.\n"
 		"# TYPE blkprio_daemon_errors_total counter\nblkprio_daemon_errors_total %llu\n",
 		M.probe != NULL, (unsigned long long)d->applies, (unsigned long long)d->errors);
+	dm_share_metrics(d, f);
 	return ferror(f) ? -EIO : 0;
 }
 

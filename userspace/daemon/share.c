@@ -3,10 +3,11 @@
  * Closed-loop share control in blkpriod (a row of the module table).
  *
  * SHARE_CONTROL=yes: every SHARE_INTERVAL the latency probes' figures are
- * turned into each container's service on each device (SHARE_MEASURE: time,
- * iops or bytes), the controller (userspace/share) compares it with what the
+ * turned into each container's service on each device (SHARE_MEASURE: iops,
+ * bytes or time), the controller (userspace/share) compares it with what the
  * container's weight promises, and its decisions are written: a per-device
- * BFQ weight, or a throttle cap on that device. SHARE_DEVICES limits the
+ * BFQ weight, or a throttle cap on that device (SHARE_LEVERS: auto, weight or
+ * cap). SHARE_DEVICES limits the
  * devices controlled (blank: every device the containers use). The state is
  * written to RUN_DIR/share.state for `blkprio top`, and to the metrics page.
  */
@@ -33,7 +34,6 @@ struct sh_ct {
 	char ctid[CTID_MAX_LEN + 1];
 	char rel[PATH_MAX];
 	unsigned int weight;		/* configured, from IOPRIO and the map */
-	bool seen;			/* had I/O from its live cgroup this interval */
 };
 
 /* A device: its containers, with the controller's inputs and memory beside. */
@@ -51,6 +51,7 @@ static struct dm_share {
 	bool on;
 	uint64_t interval_ns;
 	enum share_measure measure;
+	enum share_levers levers;
 	char devices[256];		/* SHARE_DEVICES, blank-separated names */
 	int timer;
 	struct lat_snap prev;
@@ -149,7 +150,6 @@ static void account(struct daemon *d, struct lat_cgmap *map, const struct lat_en
 		return;
 	snprintf(sd->ct[k].rel, sizeof(sd->ct[k].rel), "%.*s", PATH_MAX - 2,
 		 n.path[0] == '/' ? n.path + 1 : n.path);
-	sd->ct[k].seen = true;
 	in = &sd->in[k];
 	in->ios += x->count;
 	in->bytes += x->bytes;
@@ -188,32 +188,85 @@ static void apply(struct daemon *d, struct sh_dev *sd, const struct sh_ct *c,
 		log_warn("share: CT %s on %s: cap: %s", c->ctid, sd->name, strerror(-err));
 }
 
-static void write_state(struct daemon *d)
+/* This interval's active containers, as the state file and metrics show them. */
+static size_t collect_rows(struct share_row *rows, size_t max)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	unsigned int i, k;
-	FILE *f;
+	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/share.state", d->run_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "# ctid device promised realized lever weight cap measure\n");
 	for (i = 0; i < S.ndevs; i++)
-		for (k = 0; k < S.dev[i].n; k++) {
+		for (k = 0; k < S.dev[i].n && n < max; k++) {
 			const struct share_state *st = &S.dev[i].st[k];
 			const struct sh_ct *c = &S.dev[i].ct[k];
+			struct share_row *r = &rows[n];
 
 			if (!st->active)
 				continue;
-			fprintf(f, "%s %s %.4f %.4f %s %u %.0f %s\n", c->ctid, S.dev[i].name,
-				st->promised, st->realized, share_lever_name(S.dev[i].d.lever),
-				st->weight > 0 ? (unsigned int)lround(st->weight) : c->weight,
-				st->cap, share_measure_name(S.measure));
+			memset(r, 0, sizeof(*r));
+			snprintf(r->ctid, sizeof(r->ctid), "%s", c->ctid);
+			snprintf(r->device, sizeof(r->device), "%s", S.dev[i].name);
+			r->promised = st->promised;
+			r->realized = st->realized;
+			r->lever = S.dev[i].d.lever;
+			r->weight = st->weight > 0 ? (unsigned int)lround(st->weight) : c->weight;
+			r->cap = st->cap;
+			r->measure = S.measure;
+			n++;
 		}
-	if (fclose(f) || rename(tmp, path))
-		unlink(tmp);
+	return n;
+}
+
+static void write_state(struct daemon *d)
+{
+	static struct share_row rows[SH_MAX_DEVS * SH_MAX_CTS];
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", d->run_dir, SHARE_STATE_FILE);
+	err = share_rows_write(path, rows, collect_rows(rows, SH_MAX_DEVS * SH_MAX_CTS));
+	if (err)
+		log_warn("share: %s: %s", path, strerror(-err));
+}
+
+/* The metrics page's part: each active container's promise, share and lever. */
+void dm_share_metrics(struct daemon *d, FILE *f)
+{
+	static struct share_row rows[SH_MAX_DEVS * SH_MAX_CTS];
+	static const char *const names[] = { "promised", "realized" };
+	size_t n = S.on ? collect_rows(rows, SH_MAX_DEVS * SH_MAX_CTS) : 0, i;
+	unsigned int m, l;
+
+	fprintf(f, "# HELP blkprio_share_control Whether closed-loop share control runs.\n"
+		"# TYPE blkprio_share_control gauge\nblkprio_share_control %d\n", S.timer >= 0);
+	for (m = 0; m < 2; m++) {
+		fprintf(f, "# HELP blkprio_share_%s_ratio Share of the device's service (%s) "
+			"the container's weight %s, busy containers only.\n"
+			"# TYPE blkprio_share_%s_ratio gauge\n", names[m],
+			share_measure_name(S.measure), m ? "got in the last interval" : "promises",
+			names[m]);
+		for (i = 0; i < n; i++)
+			fprintf(f, "blkprio_share_%s_ratio{ctid=\"%s\",device=\"%s\"} %.4f\n",
+				names[m], rows[i].ctid, rows[i].device,
+				m ? rows[i].realized : rows[i].promised);
+	}
+	fprintf(f, "# HELP blkprio_share_lever The lever the controller uses on the device "
+		"(1 for the one in use).\n# TYPE blkprio_share_lever gauge\n");
+	for (i = 0; i < n; i++)
+		for (l = SHARE_LEVER_NONE; l <= SHARE_LEVER_CAP; l++)
+			fprintf(f, "blkprio_share_lever{ctid=\"%s\",device=\"%s\",lever=\"%s\"} %d\n",
+				rows[i].ctid, rows[i].device, share_lever_name(l),
+				rows[i].lever == l);
+	fprintf(f, "# HELP blkprio_share_weight The BFQ weight in force on the device.\n"
+		"# TYPE blkprio_share_weight gauge\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "blkprio_share_weight{ctid=\"%s\",device=\"%s\"} %u\n",
+			rows[i].ctid, rows[i].device, rows[i].weight);
+	fprintf(f, "# HELP blkprio_share_cap The throttle cap set by the controller "
+		"(operations/s, or bytes/s when measuring bytes; 0 none).\n"
+		"# TYPE blkprio_share_cap gauge\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "blkprio_share_cap{ctid=\"%s\",device=\"%s\"} %.0f\n",
+			rows[i].ctid, rows[i].device, rows[i].cap);
 }
 
 static void tick(struct daemon *d, int fd, uint32_t events, void *ctx)
@@ -240,21 +293,20 @@ static void tick(struct daemon *d, int fd, uint32_t events, void *ctx)
 		goto out;
 	}
 	lat_cgmap_expire(map);
-	for (i = 0; i < S.ndevs; i++) {
+	for (i = 0; i < S.ndevs; i++)
 		memset(S.dev[i].in, 0, sizeof(S.dev[i].in));
-		for (k = 0; k < S.dev[i].n; k++)
-			S.dev[i].ct[k].seen = false;
-	}
 	for (j = 0; j < delta.n; j++)
 		account(d, map, &delta.e[j]);
 	share_params_default(&p);
 	p.measure = S.measure;
+	p.levers = S.levers;
 	for (i = 0; i < S.ndevs; i++) {
 		sd = &S.dev[i];
 		p.weights_act = weights_act(sd->dev);
 		for (k = 0; k < sd->n; k++) {
 			sd->ct[k].weight = ct_weight(d, sd->ct[k].ctid);
-			sd->in[k].weight = sd->ct[k].seen ? sd->ct[k].weight : 0;
+			/* Quiet ones too: the controller decides when they are idle. */
+			sd->in[k].weight = sd->ct[k].weight;
 		}
 		share_step(&p, (double)S.interval_ns / 1e9, sd->n, sd->in, sd->st, &sd->d, out);
 		for (k = 0; k < sd->n; k++)
@@ -293,7 +345,7 @@ static void read_config(struct daemon *d)
 
 	S.on = false;
 	S.interval_ns = 1000000000ull;
-	S.measure = SHARE_TIME;
+	S.measure = SHARE_IOPS;
 	S.devices[0] = '\0';
 	e = conf_find(&d->cfg.raw, "SHARE_CONTROL");
 	if (e && parse_bool(e->value, &on))
@@ -309,7 +361,12 @@ static void read_config(struct daemon *d)
 		S.interval_ns = ns;
 	e = conf_find(&d->cfg.raw, "SHARE_MEASURE");
 	if (e && share_measure_parse(e->value, &S.measure))
-		log_warn("%s:%u: SHARE_MEASURE: '%s' is not time, iops or bytes; using time",
+		log_warn("%s:%u: SHARE_MEASURE: '%s' is not iops, bytes or time; using iops",
+			 d->config_path, e->line, e->value);
+	S.levers = SHARE_LEVERS_AUTO;
+	e = conf_find(&d->cfg.raw, "SHARE_LEVERS");
+	if (e && share_levers_parse(e->value, &S.levers))
+		log_warn("%s:%u: SHARE_LEVERS: '%s' is not auto, weight or cap; using auto",
 			 d->config_path, e->line, e->value);
 	e = conf_find(&d->cfg.raw, "SHARE_DEVICES");
 	if (e)
@@ -364,7 +421,7 @@ void dm_share_stop(struct daemon *d)
 	if (d->run_dir) {
 		char path[PATH_MAX];
 
-		snprintf(path, sizeof(path), "%s/share.state", d->run_dir);
+		snprintf(path, sizeof(path), "%s/%s", d->run_dir, SHARE_STATE_FILE);
 		unlink(path);
 	}
 }

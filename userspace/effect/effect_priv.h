@@ -88,10 +88,13 @@ void effect_work_free(struct effect_work *w);
 
 /* ---- probes.c: per-container latency from the eBPF probes ----------------- */
 
-void effect_probes_start(struct effect_probes **p, struct effect_report *r);
+void effect_probes_start(struct effect_probes **p, const struct effect_env *e,
+			 const struct effect_dev *d, struct effect_report *r);
 void effect_probes_mark(struct effect_probes *p);	/* end of warm-up */
-void effect_probes_finish(struct effect_probes *p, const struct effect_env *e,
-			  const struct effect_dev *d, struct effect_report *r);
+/* Once a second from the start: each container's device time. */
+void effect_probes_second(struct effect_probes *p);
+/* Latency figures since the mark; the per-second device time into svc when time. */
+void effect_probes_finish(struct effect_probes *p, struct effect_report *r, bool time);
 
 /* ---- analyze.c: shares against weights ------------------------------------ */
 

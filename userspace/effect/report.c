@@ -8,6 +8,25 @@
 
 #include "effect_priv.h"
 
+double effect_total_iops(const struct effect_report *r)
+{
+	double sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < r->ncts; i++)
+		sum += r->phase[0].iops[i];
+	return sum;
+}
+
+bool effect_throughput_kept(const struct effect_report *off, const struct effect_report *on,
+			    double *ratio)
+{
+	double t = effect_total_iops(off);
+
+	*ratio = t > 0 ? effect_total_iops(on) / t : 0;
+	return *ratio >= EFFECT_THROUGHPUT_MIN;
+}
+
 static void text_settings(FILE *f, const struct effect_report *r)
 {
 	fprintf(f, "blkprio bench effect: %s, bs %u, queue depth %u, %.0f s (first %.0f s "
@@ -19,7 +38,9 @@ static void text_settings(FILE *f, const struct effect_report *r)
 		fprintf(f, "scheduler: bfq (low_latency=%d slice_idle=%d strict_guarantees=%d); ",
 			r->sched_used.low_latency, r->sched_used.slice_idle,
 			r->sched_used.strict_guarantees);
-	fprintf(f, "weight map: %s; share control: %s\n", r->map, r->control);
+	fprintf(f, "weight map: %s; share control: %s; shares counted in %s\n", r->map,
+		r->control, !strcmp(r->measure, "time") ? "device time" :
+		!strcmp(r->measure, "bytes") ? "bytes" : "operations");
 	if (!r->probes)
 		fprintf(f, "eBPF probes: none (%s)\n", r->probe_note);
 }
@@ -63,8 +84,15 @@ int effect_report_text(FILE *f, const struct effect_report *r)
 	text_settings(f, r);
 	for (p = 0; p < r->nphases; p++)
 		text_phase(f, r, p);
-	fprintf(f, "\nresult: %s (every share within %.0f%% of what its weight promises)\n",
-		r->pass ? "PASS" : "FAIL", r->tolerance * 100);
+	if (r->lone_ms)
+		fprintf(f, "\nalone: CT %s %.0f IOPS on the idle device, %.0f IOPS once the others "
+			"stopped (%.1f%%, at least %.0f%% wanted): %s\n", r->ct[r->ncts - 1].ctid,
+			r->lone_idle_iops, r->lone_after_iops,
+			r->lone_idle_iops > 0 ? 100 * r->lone_after_iops / r->lone_idle_iops : 0,
+			100 * EFFECT_LONE_MIN, r->lone_pass ? "yes" : "NO");
+	fprintf(f, "\nresult: %s (every share within %.0f%% of what its weight promises%s)\n",
+		r->pass ? "PASS" : "FAIL", r->tolerance * 100,
+		r->lone_ms ? "; the lone container back to its idle-device rate" : "");
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -103,6 +131,7 @@ static struct json_object *jct(const struct effect_report *r, const struct effec
 	unsigned int i;
 
 	json_object_object_add(c, "ctid", json_object_new_string(ct->ctid));
+	json_object_object_add(c, "rw", json_object_new_string(ct->rw));
 	json_object_object_add(c, "cgroup", json_object_new_string(ct->cgroup));
 	json_object_object_add(c, "kernel_weight", json_object_new_int(ct->weight_kernel));
 	json_object_object_add(c, "iops", json_object_new_double(ct->iops));
@@ -120,6 +149,10 @@ static struct json_object *jct(const struct effect_report *r, const struct effec
 	for (i = 0; i < ct->nsec; i++)
 		json_object_array_add(s, json_object_new_double(ct->ios[i]));
 	json_object_object_add(c, "ios_per_second", s);
+	s = json_object_new_array();
+	for (i = 0; i < ct->nsec; i++)
+		json_object_array_add(s, json_object_new_double(ct->svc[i]));
+	json_object_object_add(c, "service_per_second", s);
 	return c;
 }
 
@@ -144,7 +177,18 @@ int effect_report_json(FILE *f, const struct effect_report *r)
 	json_object_object_add(o, "scheduler", sched);
 	json_object_object_add(o, "weight_map", json_object_new_string(r->map));
 	json_object_object_add(o, "share_control", json_object_new_string(r->control));
+	json_object_object_add(o, "measure", json_object_new_string(r->measure));
 	json_object_object_add(o, "tolerance", json_object_new_double(r->tolerance));
+	if (r->lone_ms) {
+		struct json_object *l = json_object_new_object();
+
+		json_object_object_add(l, "ctid", json_object_new_string(r->ct[r->ncts - 1].ctid));
+		json_object_object_add(l, "seconds", json_object_new_double(r->lone_ms / 1000.0));
+		json_object_object_add(l, "idle_iops", json_object_new_double(r->lone_idle_iops));
+		json_object_object_add(l, "after_iops", json_object_new_double(r->lone_after_iops));
+		json_object_object_add(l, "pass", json_object_new_boolean(r->lone_pass));
+		json_object_object_add(o, "lone", l);
+	}
 	json_object_object_add(o, "probes", json_object_new_boolean(r->probes));
 	if (!r->probes)
 		json_object_object_add(o, "probe_note", json_object_new_string(r->probe_note));

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "effect_priv.h"
 
@@ -43,7 +44,7 @@ static void axes(FILE *f, const char *xlabel, const char *ylabel)
 
 static void share_chart(FILE *f, const struct effect_report *r, unsigned int id)
 {
-	double x1 = (double)r->runtime_ms / 1000, total, y;
+	double x1 = (double)(r->runtime_ms + 2 * r->lone_ms) / 1000, total, y;
 	unsigned int i, s, n = 0, p;
 	const struct effect_phase *ph;
 
@@ -76,8 +77,8 @@ static void share_chart(FILE *f, const struct effect_report *r, unsigned int id)
 			unsigned int k;
 
 			for (k = 0, total = 0; k < r->ncts; k++)
-				total += s < r->ct[k].nsec ? r->ct[k].ios[s] : 0;
-			y = total > 0 && s < r->ct[i].nsec ? r->ct[i].ios[s] / total : 0;
+				total += s < r->ct[k].nsec ? r->ct[k].svc[s] : 0;
+			y = total > 0 && s < r->ct[i].nsec ? r->ct[i].svc[s] / total : 0;
 			fprintf(f, "%.1f,%.1f ", px(s + 1, 0, x1), py(y, 0, 1));
 		}
 		fprintf(f, "'/>");
@@ -171,16 +172,24 @@ static void section(FILE *f, const struct effect_report *r, unsigned int id, boo
 	fprintf(f, "<p>Workload: %s, %u-byte blocks, queue depth %u, direct I/O, %.0f s "
 		"(the first %.0f s of each phase not counted), %s disks on %s. Scheduler %s "
 		"(low_latency=%d, slice_idle=%d, strict_guarantees=%d). Weight map: %s. "
-		"blkpriod share control: %s.</p>\n",
+		"blkpriod share control: %s. Shares counted in %s.</p>\n",
 		r->rw, r->bs, r->iodepth, r->runtime_ms / 1000.0, r->warmup_ms / 1000.0, r->disk,
 		r->device, r->sched, r->sched_used.low_latency, r->sched_used.slice_idle,
-		r->sched_used.strict_guarantees, r->map, r->control);
+		r->sched_used.strict_guarantees, r->map, r->control, r->measure);
 	for (p = 0; p < r->nphases; p++)
 		table(f, r, p);
+	if (r->lone_ms)
+		fprintf(f, "<p>Alone: CT %s made %.0f IOPS on the idle device and %.0f IOPS once "
+			"the others had stopped (%.1f%%; at least %.0f%% wanted): <span class='%s'>"
+			"%s</span>.</p>\n", r->ct[r->ncts - 1].ctid, r->lone_idle_iops,
+			r->lone_after_iops,
+			r->lone_idle_iops > 0 ? 100 * r->lone_after_iops / r->lone_idle_iops : 0,
+			100 * EFFECT_LONE_MIN, r->lone_pass ? "pass" : "fail",
+			r->lone_pass ? "yes" : "no");
 	if (!r->probes)
 		fprintf(f, "<p>eBPF probes: none (%s).</p>\n", r->probe_note);
 	fprintf(f, "<h3>Share over time</h3>\n<p>Solid: each container's share of the I/O in "
-		"each second. Dashed: the share its weight promises.</p>\n");
+		"each second (counted as above). Dashed: the share its weight promises.</p>\n");
 	share_chart(f, r, id);
 	fprintf(f, "<h3>Latency distribution</h3>\n");
 	latency_chart(f, r, id);
@@ -204,6 +213,16 @@ int effect_report_html(FILE *f, const struct effect_report *r, unsigned int n)
 		"margin-right:6px}.verdict{font-size:1.3em}</style></head><body>\n",
 		pass ? "PASS" : "FAIL");
 	fprintf(f, "<h1>Do the priorities take effect?</h1>\n");
+	if (n == 2 && strcmp(r[0].control, r[1].control)) {
+		double ratio;
+		bool ok = effect_throughput_kept(&r[0], &r[1], &ratio);
+
+		fprintf(f, "<p class='verdict'>Throughput with share control on: %.0f IOPS, "
+			"%.1f%% of the %.0f with it off (at least %.0f%% wanted): <span "
+			"class='%s'>%s</span></p>\n", effect_total_iops(&r[1]), 100 * ratio,
+			effect_total_iops(&r[0]), 100 * EFFECT_THROUGHPUT_MIN, ok ? "pass" : "fail",
+			ok ? "yes" : "no");
+	}
 	for (i = 0; i < n; i++)
 		section(f, &r[i], i, n > 1);
 	fprintf(f, "</body></html>\n");

@@ -20,6 +20,7 @@ void effect_opts_init(struct effect_opts *o)
 	o->tolerance = 0.15;
 	o->probes = true;
 	o->scheduler = "bfq";
+	o->measure = SHARE_IOPS;
 	/*
 	 * BFQ's low_latency raises the weight of queues it judges interactive,
 	 * which is not what a proportional-share test should see.
@@ -27,6 +28,11 @@ void effect_opts_init(struct effect_opts *o)
 	o->sched.low_latency = 0;
 	o->sched.slice_idle = -1;
 	o->sched.strict_guarantees = -1;
+}
+
+enum bench_rw effect_rw(const struct effect_opts *o, unsigned int i)
+{
+	return o->nrw_of ? o->rw_of[i < o->nrw_of ? i : o->nrw_of - 1] : o->rw;
 }
 
 static void say(const struct effect_opts *o, const char *msg)
@@ -53,7 +59,20 @@ static int check_opts(const struct effect_opts *o, char *why, size_t len)
 			snprintf(why, len, "IOPRIO %d is not in 0..7", o->prio[i]);
 			return -EINVAL;
 		}
-	if (o->runtime_ms <= o->warmup_ms || o->runtime_ms / 1000 > EFFECT_MAX_SECONDS) {
+	if (o->nrw_of && o->nrw_of != o->ncts) {
+		snprintf(why, len, "give one workload for all or one per container (%u)", o->ncts);
+		return -EINVAL;
+	}
+	if (o->lone_ms % 1000) {
+		snprintf(why, len, "the lone phases last whole seconds");
+		return -EINVAL;
+	}
+	if (o->measure == SHARE_TIME && !o->probes) {
+		snprintf(why, len, "device time is measured by the eBPF probes (drop --no-probes)");
+		return -EINVAL;
+	}
+	if (o->runtime_ms <= o->warmup_ms ||
+	    (o->runtime_ms + 2 * o->lone_ms) / 1000 > EFFECT_MAX_SECONDS) {
 		snprintf(why, len, "the run time must exceed the warm-up and be at most %d s",
 			 EFFECT_MAX_SECONDS);
 		return -EINVAL;
@@ -68,6 +87,9 @@ static int check_opts(const struct effect_opts *o, char *why, size_t len)
 
 static void report_init(const struct effect_opts *o, struct effect_report *r)
 {
+	unsigned int i;
+	size_t at = 0;
+
 	memset(r, 0, sizeof(*r));
 	r->ncts = o->ncts;
 	r->bs = o->bs;
@@ -75,7 +97,17 @@ static void report_init(const struct effect_opts *o, struct effect_report *r)
 	r->runtime_ms = o->runtime_ms;
 	r->warmup_ms = o->warmup_ms;
 	r->tolerance = o->tolerance;
-	snprintf(r->rw, sizeof(r->rw), "%s", bench_rw_name(o->rw));
+
+	for (i = 0; i < o->ncts; i++) {
+		snprintf(r->ct[i].rw, sizeof(r->ct[i].rw), "%s", bench_rw_name(effect_rw(o, i)));
+		if (!i || o->nrw_of)
+			at += (size_t)snprintf(r->rw + at, sizeof(r->rw) - at, "%s%s", i ? "," : "",
+					       r->ct[i].rw);
+		if (at >= sizeof(r->rw))
+			break;
+	}
+	snprintf(r->measure, sizeof(r->measure), "%s", share_measure_name(o->measure));
+	r->lone_ms = o->lone_ms;
 	snprintf(r->disk, sizeof(r->disk), "%s", o->disk == EFFECT_DISK_QCOW2 ? "qcow2" : "raw");
 	snprintf(r->control, sizeof(r->control), "%s", o->control ? "on" : "off");
 	if (!o->probes)
@@ -130,7 +162,7 @@ int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
 	if (err)
 		goto out;
 	if (o->probes)
-		effect_probes_start(&probes, r);
+		effect_probes_start(&probes, &env, &dev, r);
 	/*
 	 * The host's own writeback competes for the disk under the loop
 	 * device: let it finish first, so the run measures the containers.
@@ -152,14 +184,19 @@ int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
 	err = effect_work_collect(work, o, r, why, len);
 	if (err)
 		goto out;
-	effect_probes_finish(probes, &env, &dev, r);
+	effect_probes_finish(probes, r, o->measure == SHARE_TIME);
 	probes = NULL;
+	if (o->measure == SHARE_TIME && !r->probes) {
+		snprintf(why, len, "device time needs the eBPF probes: %s", r->probe_note);
+		err = -ENOTSUP;
+		goto out;
+	}
 	effect_analyze(o, r);
 out:
 	if (err == -EINTR && !*why)
 		snprintf(why, len, "interrupted");
 	if (probes)
-		effect_probes_finish(probes, &env, &dev, r);
+		effect_probes_finish(probes, r, false);
 	effect_work_free(work);
 	effect_env_release(&env, r);
 	effect_dev_release(&dev);

@@ -97,15 +97,18 @@ int effect_env_config(struct effect_env *e, const struct effect_opts *o,
 	char text[2048];
 	int err;
 
-	/* Metrics off: a daemon of the host may hold the port. */
+	/* Metrics off unless asked: a daemon of the host may hold the port. */
 	snprintf(text, sizeof(text),
 		 "# blkpriod for a `blkprio bench effect` run\n"
 		 "CONF_DIRS=\"%s\"\nRUN_DIR=\"%s\"\nCGROUP_PATHS=\"%s/%%s\"\n"
-		 "WEIGHT_MAP=\"%s\"\nMETRICS_LISTEN=\"no\"\nLATENCY=\"%s\"\n"
-		 "SHARE_CONTROL=\"%s\"\nSHARE_DEVICES=\"%s\"\n",
+		 "WEIGHT_MAP=\"%s\"\nMETRICS_LISTEN=\"%s\"\nLATENCY=\"%s\"\n"
+		 "SHARE_CONTROL=\"%s\"\nSHARE_DEVICES=\"%s\"\nSHARE_MEASURE=\"%s\"\n"
+		 "SHARE_LEVERS=\"%s\"\n",
 		 e->conf_dir, e->run_dir, e->parent,
-		 o->weight_map ? o->weight_map : "openvz", o->control ? "yes" : "no",
-		 o->control ? "yes" : "no", dev->name);
+		 o->weight_map ? o->weight_map : "openvz", o->metrics ? o->metrics : "no",
+		 o->control ? "yes" : "no",
+		 o->control ? "yes" : "no", dev->name, share_measure_name(o->measure),
+		 share_levers_name(o->levers));
 	err = write_text(e->config, text);
 	if (err)
 		snprintf(why, len, "cannot write %s: %s", e->config, strerror(-err));
@@ -168,8 +171,7 @@ int effect_env_containers(struct effect_env *e, const struct effect_opts *o,
 
 	for (i = 0; i < o->ncts; i++) {
 		snprintf(r->ct[i].ctid, sizeof(r->ct[i].ctid), "%u", 101 + i);
-		snprintf(r->ct[i].cgroup, sizeof(r->ct[i].cgroup), "%s/%s", e->parent,
-			 r->ct[i].ctid);
+		snprintf(r->ct[i].cgroup, sizeof(r->ct[i].cgroup), "%s/%u", e->parent, 101 + i);
 		snprintf(path, sizeof(path), "%s/%s.conf", e->conf_dir, r->ct[i].ctid);
 		snprintf(text, sizeof(text), "# effect container %u\nIOPRIO=\"%d\"\n", i,
 			 o->prio[i]);

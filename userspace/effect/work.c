@@ -38,7 +38,19 @@ struct effect_work {
 	unsigned int n;
 	uint64_t start_ns;
 	bool changed;
+	unsigned int seconds;		/* probe samples taken */
 };
+
+/* With lone phases the last container runs alone before and after the others. */
+static bool is_lone(const struct effect_opts *o, unsigned int i)
+{
+	return o->lone_ms && i == o->ncts - 1;
+}
+
+static uint64_t delay_ms(const struct effect_opts *o, unsigned int i)
+{
+	return is_lone(o, i) ? 0 : o->lone_ms;
+}
 
 static void sleep_ms(unsigned int ms)
 {
@@ -54,11 +66,11 @@ static void job_for(struct bench_job *job, const struct effect_opts *o,
 	bench_job_init(job);
 	snprintf(job->name, sizeof(job->name), "ct%s", r->ct[i].ctid);
 	snprintf(job->filename, sizeof(job->filename), "%.*s", (int)sizeof(t->spec), t->spec);
-	job->rw = o->rw;
+	job->rw = effect_rw(o, i);
 	job->bs = o->bs;
 	job->offset = t->offset;
 	job->size = t->size;
-	job->runtime_ns = o->runtime_ms * 1000000ull;
+	job->runtime_ns = (o->runtime_ms + (is_lone(o, i) ? 2 * o->lone_ms : 0)) * 1000000ull;
 	job->time_based = true;
 	job->iodepth = o->iodepth;
 	job->engine = o->engine;
@@ -75,6 +87,7 @@ static void child(struct work_shm *shm, unsigned int i, const struct effect_env 
 	struct bench_result *res;
 	unsigned int nres;
 	struct bench_job job;
+	uint64_t ms;
 	int err;
 
 	signal(SIGINT, SIG_IGN);	/* the parent decides when to stop */
@@ -87,6 +100,8 @@ static void child(struct work_shm *shm, unsigned int i, const struct effect_env 
 	s->ready = 1;
 	while (!shm->go && !shm->stop)
 		sleep_ms(1);
+	for (ms = 0; ms < delay_ms(o, i) && !shm->stop; ms += 10)
+		sleep_ms(10);
 	err = bench_run(&job, 1, &ro, &res, &nres);
 	if (err) {
 		snprintf(s->why, sizeof(s->why), "workload on %.90s", t[i].spec);
@@ -165,11 +180,15 @@ int effect_work_wait(struct effect_work *w, const struct effect_opts *o,
 		if (o->stop && *o->stop)
 			w->shm->stop = 1;
 		elapsed_ms = (bench_now_ns() - w->start_ns) / 1000000;
-		if (!marked && elapsed_ms >= o->warmup_ms) {
+		while (elapsed_ms >= (w->seconds + 1) * 1000ull && w->seconds < EFFECT_MAX_SECONDS) {
+			effect_probes_second(pr);
+			w->seconds++;
+		}
+		if (!marked && elapsed_ms >= o->lone_ms + o->warmup_ms) {
 			marked = true;
 			effect_probes_mark(pr);
 		}
-		if (o->has_change && !w->changed && elapsed_ms >= o->change_ms) {
+		if (o->has_change && !w->changed && elapsed_ms >= o->lone_ms + o->change_ms) {
 			w->changed = true;
 			effect_env_set(e, o, r->ct[o->change_ct].ctid, o->change_prio);
 		}
@@ -185,9 +204,9 @@ int effect_work_collect(struct effect_work *w, const struct effect_opts *o,
 	const struct bench_hist *h;
 	struct effect_ct *ct;
 	struct work_slot *s;
-	uint64_t ios = 0, bytes = 0;
+	uint64_t ios = 0, bytes = 0, from, to;
 	double window;
-	unsigned int i, k;
+	unsigned int i, k, shift;
 	size_t j;
 
 	for (i = 0; i < w->n; i++) {
@@ -199,20 +218,31 @@ int effect_work_collect(struct effect_work *w, const struct effect_opts *o,
 			return s->error;
 		}
 		ios = bytes = 0;
-		ct->nsec = 0;
+		/* Seconds since the first container started. */
+		shift = (unsigned int)(delay_ms(o, i) / 1000);
+		memset(ct->ios, 0, sizeof(ct->ios));
+		if (o->measure != SHARE_TIME)
+			memset(ct->svc, 0, sizeof(ct->svc));
+		ct->nsec = shift;
+		from = o->lone_ms + o->warmup_ms;
+		to = o->lone_ms + o->runtime_ms;
 		for (j = 0; j < s->nsamples && ct->nsec < EFFECT_MAX_SECONDS; j++) {
 			uint64_t n = s->samples[j].ios[0] + s->samples[j].ios[1];
+			uint64_t b = s->samples[j].bytes[0] + s->samples[j].bytes[1];
+			uint64_t t = s->samples[j].t_ms + shift * 1000ull;
 
+			if (o->measure != SHARE_TIME)
+				ct->svc[ct->nsec] = (double)(o->measure == SHARE_BYTES ? b : n);
 			ct->ios[ct->nsec++] = (double)n;
-			if (s->samples[j].t_ms > o->warmup_ms) {
+			if (t > from && t <= to) {
 				ios += n;
-				bytes += s->samples[j].bytes[0] + s->samples[j].bytes[1];
+				bytes += b;
 			}
 		}
 		window = (double)(o->runtime_ms - o->warmup_ms) / 1000.0;
 		ct->iops = window > 0 ? (double)ios / window : 0;
 		ct->mbps = window > 0 ? (double)bytes / window / 1e6 : 0;
-		h = &s->res.dir[o->rw == BENCH_WRITE || o->rw == BENCH_RANDWRITE ?
+		h = &s->res.dir[effect_rw(o, i) == BENCH_WRITE || effect_rw(o, i) == BENCH_RANDWRITE ?
 				BENCH_DIR_WRITE : BENCH_DIR_READ].lat;
 		ct->eng_p50_us = (double)bench_hist_percentile(h, 50) / 1000.0;
 		ct->eng_p99_us = (double)bench_hist_percentile(h, 99) / 1000.0;

@@ -444,6 +444,12 @@ int qcow2_check(struct qcow2 *q, unsigned int fix, struct qcow2_check_result *re
 	if (err)
 		goto out_free;
 	inc_refs(&c, q->reftable_offset, (uint64_t)q->reftable_clusters * cs);
+	{
+		uint64_t coff, clen;	/* the LUKS header area (crypt.c) */
+
+		if (!qcow2_crypt_area(q, &coff, &clen) && clen)
+			inc_refs(&c, coff, qcow2_align_up(clen, cs));
+	}
 	for (t = 0; t < q->reftable_size; t++) {
 		uint64_t off = q->reftable[t] & REFT_OFFSET_MASK;
 

@@ -27,10 +27,18 @@ static int check_opts(const struct qcow2_create_opts *o)
 		return qcow2_err(-EINVAL, "Invalid compatibility level");
 	if (o->version == 2 && o->refcount_bits != 16)
 		return qcow2_err(-EINVAL, "Different refcount widths than 16 bits require compatibility level 1.1 or above (use compat=1.1 or greater)");
+	if (o->compression_type < 0 || o->compression_type > QCOW2_COMPRESS_ZSTD)
+		return qcow2_err(-EINVAL, "Unknown compression type");
+	if (o->version == 2 && o->compression_type)
+		return qcow2_err(-EINVAL, "Non-zlib compression type is only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
 	if (o->version == 2 && o->lazy_refcounts)
 		return qcow2_err(-EINVAL, "Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
-	if (o->backing_file)
-		return qcow2_err(-ENOTSUP, "backing files are not supported yet");
+	if (o->backing_file && !o->backing_fmt)
+		return qcow2_err(-EINVAL, "Backing file specified without backing format");
+	if (o->backing_file && strlen(o->backing_file) > QCOW2_MAX_BACKING_NAME)
+		return qcow2_err(-ENAMETOOLONG, "backing file name too long");
+	if (o->backing_file && o->prealloc != QCOW2_PREALLOC_OFF)
+		return qcow2_err(-EINVAL, "Backing file and preallocation can only be used at the same time if extended_l2 is on");
 	if (o->size > (1ull << 62))
 		return qcow2_err(-EFBIG, "image size too large");
 	return 0;
@@ -69,15 +77,33 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *o, unsigned i
 {
 	struct qcow2_open_opts oo = { .l2_cache_size = 1 << 20 };
 	struct qcow2 *q;
-	uint64_t size = qcow2_align_up(o->size, 512), l2_cover;
+	uint64_t size = qcow2_align_up(o->size, 512), l2_cover, bsize;
 	int err;
 
 	err = check_opts(o);
 	if (err)
 		return err;
+	if (o->backing_file && !(flags & QCOW2_CREATE_UNSAFE)) {
+		/* the chain must open; its size is the default */
+		err = qcow2_backing_probe(path, o->backing_file, o->backing_fmt, &bsize);
+		if (err)
+			return err;
+		if (!o->size)
+			size = qcow2_align_up(bsize, 512);
+	} else if (o->backing_file && !o->size) {
+		return qcow2_err(-EINVAL, "Image creation needs a size parameter");
+	}
 	q = qcow2_alloc_handle(0);
 	if (!q)
 		return -ENOMEM;
+	if (o->backing_file) {
+		q->backing_file = strdup(o->backing_file);
+		q->backing_fmt = strdup(o->backing_fmt);
+		if (!q->backing_file || !q->backing_fmt) {
+			qcow2_free_handle(q);
+			return -ENOMEM;
+		}
+	}
 	q->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
 		     (flags & QCOW2_CREATE_EXCL ? O_EXCL : 0), 0644);
 	if (q->fd < 0) {
@@ -91,6 +117,9 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *o, unsigned i
 	q->refcount_order = (uint32_t)__builtin_ctz(o->refcount_bits);
 	q->header_length = o->version >= 3 ? QCOW2_HDR_LEN : QCOW2_V2_HDR_LEN;
 	q->compat = o->lazy_refcounts ? QCOW2_COMPAT_LAZY : 0;
+	q->compression_type = (uint8_t)o->compression_type;
+	if (o->compression_type)
+		q->incompat |= QCOW2_INCOMPAT_COMPRESSION;
 	q->reftable_clusters = 1;
 	qcow2_derive(q);
 	q->reftable_offset = q->cluster_size;
@@ -115,6 +144,14 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *o, unsigned i
 	err = qcow2_grow_l1(q, (size + l2_cover - 1) / l2_cover);
 	if (err)
 		goto err_unlink;
+	if (o->crypt && o->crypt->format != QCOW2_CRYPT_NONE) {
+		/* preallocated clusters would not read back as encrypted zeros */
+		err = o->prealloc != QCOW2_PREALLOC_OFF ?
+		      qcow2_err(-ENOTSUP, "preallocation is not supported with encryption") :
+		      qcow2_crypt_create(q, o->crypt);
+		if (err)
+			goto err_unlink;
+	}
 	if (o->prealloc != QCOW2_PREALLOC_OFF) {
 		err = qcow2_preallocate(q, 0, size, o->prealloc);
 		if (err)

@@ -158,12 +158,15 @@ static int check_features(struct qcow2 *q)
 		return qcow2_err(-ENOTSUP, "unsupported qcow2 feature: %s", incompat_name(2));
 	if (q->incompat & QCOW2_INCOMPAT_EXTL2)
 		return qcow2_err(-ENOTSUP, "unsupported qcow2 feature: %s", incompat_name(4));
-	if (q->incompat & QCOW2_INCOMPAT_COMPRESSION)
-		return qcow2_err(-ENOTSUP, "unsupported qcow2 feature: %s (zstd)", incompat_name(3));
-	if (q->compression_type != 0 && !(q->incompat & QCOW2_INCOMPAT_COMPRESSION))
-		return qcow2_err(-EUCLEAN, "compression type set without its incompatible bit");
-	if (q->crypt_method)
-		return qcow2_err(-ENOTSUP, "encrypted images are not supported (yet)");
+	/* compression: 0 zlib (bit 3 clear), 1 zstd (bit 3 set), as qemu checks */
+	if (q->compression_type > QCOW2_COMPRESS_ZSTD)
+		return qcow2_err(-ENOTSUP, "unknown compression type: %u", q->compression_type);
+	if (!q->compression_type != !(q->incompat & QCOW2_INCOMPAT_COMPRESSION))
+		return qcow2_err(-EUCLEAN, q->compression_type ?
+				 "compression type incompatible feature bit must be set" :
+				 "compression type incompatible feature bit must not be set");
+	if (q->crypt_method > 2)	/* 1 legacy AES, 2 LUKS (crypt.c) */
+		return qcow2_err(-ENOTSUP, "unsupported encryption method %u", q->crypt_method);
 	return 0;
 }
 
@@ -270,11 +273,10 @@ int qcow2_read_header(struct qcow2 *q)
 	ext_end = q->cluster_size;
 	if (q->backing_offset && q->backing_offset < ext_end)
 		ext_end = q->backing_offset;
-	if (q->version >= 3) {
-		err = parse_extensions(q, buf, ext_end);
-		if (err)
-			goto out_free;
-	}
+	/* version 2 images have extensions too (qemu writes the backing format) */
+	err = parse_extensions(q, buf, ext_end);
+	if (err)
+		goto out_free;
 	if (q->backing_offset) {
 		q->backing_file = strndup((const char *)buf + q->backing_offset, q->backing_size);
 		if (!q->backing_file) {
@@ -313,7 +315,7 @@ static int put_ext(uint8_t *buf, size_t len, size_t *off, uint32_t type,
 	return 0;
 }
 
-int qcow2_build_header(const struct qcow2 *q, uint8_t *buf, size_t len)
+static int build_header(const struct qcow2 *q, uint8_t *buf, size_t len, bool features)
 {
 	size_t off, i;
 	int err;
@@ -333,6 +335,17 @@ int qcow2_build_header(const struct qcow2 *q, uint8_t *buf, size_t len)
 	put64(buf + 64, q->snapshots_offset);
 	if (q->version == 2) {
 		off = QCOW2_V2_HDR_LEN;
+		/* no feature table, but the backing format as qemu writes it */
+		if (q->backing_fmt || q->nhext) {
+			err = q->backing_fmt ? put_ext(buf, len, &off, QCOW2_EXT_BACKING_FMT,
+						       q->backing_fmt, strlen(q->backing_fmt)) : 0;
+			for (i = 0; !err && i < q->nhext; i++)
+				err = put_ext(buf, len, &off, q->hext[i].type, q->hext[i].data,
+					      q->hext[i].len);
+			if (err)
+				return err;
+			off += 8;	/* end marker */
+		}
 	} else {
 		uint8_t ft[sizeof(feature_table) / sizeof(feature_table[0])][48];
 
@@ -351,16 +364,27 @@ int qcow2_build_header(const struct qcow2 *q, uint8_t *buf, size_t len)
 			if (err)
 				return err;
 		}
+		/* the encryption header pointer next, where qemu puts it (crypt.c) */
+		for (i = 0; i < q->nhext; i++) {
+			if (q->hext[i].type != QCOW2_EXT_CRYPTO)
+				continue;
+			err = put_ext(buf, len, &off, q->hext[i].type, q->hext[i].data,
+				      q->hext[i].len);
+			if (err)
+				return err;
+		}
 		memset(ft, 0, sizeof(ft));
 		for (i = 0; i < sizeof(feature_table) / sizeof(feature_table[0]); i++) {
 			ft[i][0] = feature_table[i].type;
 			ft[i][1] = feature_table[i].bit;
 			strncpy((char *)ft[i] + 2, feature_table[i].name, 46);
 		}
-		err = put_ext(buf, len, &off, QCOW2_EXT_FEATURES, ft, sizeof(ft));
+		err = features ? put_ext(buf, len, &off, QCOW2_EXT_FEATURES, ft, sizeof(ft)) : 0;
 		if (err)
 			return err;
 		for (i = 0; i < q->nhext; i++) {
+			if (q->hext[i].type == QCOW2_EXT_CRYPTO)
+				continue;
 			err = put_ext(buf, len, &off, q->hext[i].type, q->hext[i].data,
 				      q->hext[i].len);
 			if (err)
@@ -379,6 +403,15 @@ int qcow2_build_header(const struct qcow2 *q, uint8_t *buf, size_t len)
 		off += bl;
 	}
 	return (int)off;
+}
+
+/*
+ * The feature name table is optional: qemu 7.2 leaves it out with clusters
+ * of 4 KiB and smaller (observed), where it may not fit with a backing name.
+ */
+int qcow2_build_header(const struct qcow2 *q, uint8_t *buf, size_t len)
+{
+	return build_header(q, buf, len, q->cluster_size > 4096);
 }
 
 int qcow2_write_header(struct qcow2 *q)

@@ -72,6 +72,8 @@ void qcow2_free_handle(struct qcow2 *q)
 		close(q->dfd);
 	if (q->fd >= 0)
 		close(q->fd);
+	qcow2_backing_close(q);
+	qcow2_crypt_free(q);
 	qcow2_cache_destroy(&q->l2c);
 	qcow2_cache_destroy(&q->rbc);
 	for (i = 0; i < q->nhext; i++)
@@ -206,6 +208,16 @@ int qcow2_open_opts(const char *path, const struct qcow2_open_opts *o, struct qc
 			if (q->dio_align < 512 || q->dio_align & (q->dio_align - 1))
 				q->dio_align = 4096;
 		}
+	}
+	/* encrypted: unlocked now if a secret was registered for it (crypt.c) */
+	err = qcow2_crypt_open(q);
+	if (err)
+		goto err_free;
+	/* the backing chain (read-only); check and info do without it */
+	if (q->backing_file && !(o->flags & (QCOW2_O_NO_BACKING | QCOW2_O_CHECK))) {
+		err = qcow2_backing_open(q);
+		if (err)
+			goto err_free;
 	}
 	*out = q;
 	return 0;
@@ -342,6 +354,9 @@ int qcow2_block_status(struct qcow2 *q, uint64_t off, uint64_t len,
 	ext->start = off;
 	ext->type = t;
 	ext->length = (cur > off + len ? off + len : cur) - off;
+	ext->filename = q->path;
+	if (t == QCOW2_EXT_UNALLOCATED)
+		return qcow2_backing_status(q, ext);
 	return 0;
 }
 

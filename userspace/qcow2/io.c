@@ -148,6 +148,101 @@ static int data_pwrite(struct qcow2 *q, const void *buf, size_t len, uint64_t of
 	return err;
 }
 
+/*
+ * Guest data through the image's cipher (crypt.c): decrypt after reading,
+ * encrypt into a bounce buffer before writing. host and guest offsets and
+ * len are whole 512-byte sectors when the image is encrypted.
+ */
+#define CRYPT_BOUNCE	(1u << 20)
+
+static int data_read(struct qcow2 *q, void *buf, size_t len, uint64_t host, uint64_t guest)
+{
+	int err = qcow2_crypt_ready(q);
+
+	if (!err)
+		err = data_pread(q, buf, len, host);
+	if (!err && q->crypt)
+		err = qcow2_crypt_decrypt(q, buf, len, host, guest);
+	return err;
+}
+
+/* buf NULL: encrypted zeros (what reads back as zeros) */
+static int data_write(struct qcow2 *q, const void *buf, size_t len, uint64_t host,
+		      uint64_t guest)
+{
+	uint8_t *b = NULL;
+	int err = qcow2_crypt_ready(q);
+
+	if (err)
+		return err;
+	if (!q->crypt)
+		return buf ? data_pwrite(q, buf, len, host) : qcow2_host_zero(q, host, len);
+	if (posix_memalign((void **)&b, DIO_ALIGN, len < CRYPT_BOUNCE ? len : CRYPT_BOUNCE))
+		return -ENOMEM;
+	while (len && !err) {
+		size_t n = len < CRYPT_BOUNCE ? len : CRYPT_BOUNCE;
+
+		if (buf)
+			memcpy(b, buf, n);
+		else
+			memset(b, 0, n);
+		err = qcow2_crypt_encrypt(q, b, n, host, guest);
+		if (!err)
+			err = data_pwrite(q, b, n, host);
+		if (buf)
+			buf = (const uint8_t *)buf + n;
+		host += n;
+		guest += n;
+		len -= n;
+	}
+	free(b);
+	return err;
+}
+
+/*
+ * Encrypted images work in whole sectors: an I/O not aligned to 512 bytes
+ * goes through a bounce buffer (the partial end sectors of a write are read,
+ * merged and written back whole).
+ */
+static bool crypt_unaligned(const struct qcow2 *q, size_t len, uint64_t off)
+{
+	return q->crypt_method && len && ((off | len) & 511);
+}
+
+static ssize_t crypt_rmw(struct qcow2 *q, void *rbuf, const void *wbuf, size_t len,
+			 uint64_t off)
+{
+	uint64_t pos = off & ~511ull, end = qcow2_align_up(off + len, 512);
+	uint8_t *b = NULL;
+	ssize_t r = 0;
+
+	if (posix_memalign((void **)&b, DIO_ALIGN, CRYPT_BOUNCE))
+		return -ENOMEM;
+	while (pos < end && r >= 0) {
+		uint64_t n = end - pos < CRYPT_BOUNCE ? end - pos : CRYPT_BOUNCE;
+		uint64_t from = pos > off ? pos : off;
+		uint64_t to = pos + n < off + len ? pos + n : off + len;
+
+		if (rbuf) {
+			r = qcow2_pread(q, b, n, pos);
+			if (r >= 0)
+				memcpy((uint8_t *)rbuf + (from - off), b + (from - pos), to - from);
+		} else {
+			if (pos < off)
+				r = qcow2_pread(q, b, 512, pos);
+			if (r >= 0 && pos + n > off + len)
+				r = qcow2_pread(q, b + n - 512, 512, pos + n - 512);
+			if (r >= 0) {
+				memcpy(b + (from - pos), (const uint8_t *)wbuf + (from - off), to - from);
+				r = qcow2_pwrite(q, b, n, pos);
+			}
+		}
+		pos += n;
+	}
+	free(b);
+	return r < 0 ? r : (ssize_t)len;
+}
+
 /* ---- reads ---------------------------------------------------------------- */
 
 static int check_range(const struct qcow2 *q, uint64_t off, uint64_t len)
@@ -156,8 +251,6 @@ static int check_range(const struct qcow2 *q, uint64_t off, uint64_t len)
 		return qcow2_err(-EINVAL, "I/O at %llu+%llu is beyond the virtual size %llu",
 				 (unsigned long long)off, (unsigned long long)len,
 				 (unsigned long long)q->size);
-	if (q->backing_file)
-		return qcow2_err(-ENOTSUP, "images with a backing file are not supported yet");
 	return 0;
 }
 
@@ -176,6 +269,8 @@ ssize_t qcow2_pread(struct qcow2 *q, void *buf, size_t len, uint64_t off)
 	err = check_range(q, off, len);
 	if (err)
 		return err;
+	if (crypt_unaligned(q, len, off))
+		return crypt_rmw(q, buf, NULL, len, off);
 	pthread_rwlock_rdlock(&q->io_lock);
 	while (done < len) {
 		uint64_t cur = off + done, in = cur & (cs - 1), bytes;
@@ -190,10 +285,15 @@ ssize_t qcow2_pread(struct qcow2 *q, void *buf, size_t len, uint64_t off)
 			bytes = len - done;
 		switch (qcow2_l2_type(q, e)) {
 		case QCOW2_CL_NORMAL:
-			err = data_pread(q, (uint8_t *)buf + done, bytes, (e & L2E_OFFSET_MASK) + in);
+			err = data_read(q, (uint8_t *)buf + done, bytes, (e & L2E_OFFSET_MASK) + in,
+					cur);
 			break;
 		case QCOW2_CL_COMPRESSED:
-			err = qcow2_err(-ENOTSUP, "compressed clusters are not supported yet");
+			err = qcow2_compressed_read(q, e, (uint8_t *)buf + done, in, bytes);
+			break;
+		case QCOW2_CL_UNALLOCATED:
+			/* the backing chain's data (zeros without one) */
+			err = qcow2_backing_pread(q, (uint8_t *)buf + done, bytes, cur);
 			break;
 		default:
 			memset((uint8_t *)buf + done, 0, bytes);
@@ -251,6 +351,108 @@ static int fill_around(struct qcow2 *q, uint64_t host, uint64_t n, uint64_t in,
 }
 
 /*
+ * fill_around for encrypted images: the old data is decrypted with its old
+ * host offset and encrypted again for the new one; zeros are written
+ * encrypted. guest is the guest offset of the first cluster.
+ */
+static int crypt_fill_around(struct qcow2 *q, uint64_t host, uint64_t guest, uint64_t n,
+			     uint64_t in, uint64_t len, uint64_t old_host)
+{
+	uint64_t cs = q->cluster_size, tail = in + len, end = n * cs;
+	uint8_t *tmp = NULL;
+	int err = 0;
+
+	if (!old_host) {
+		if (in)
+			err = data_write(q, NULL, in, host, guest);
+		if (!err && tail < end)
+			err = data_write(q, NULL, end - tail, host + tail, guest + tail);
+		return err;
+	}
+	if (posix_memalign((void **)&tmp, DIO_ALIGN, cs))
+		return -ENOMEM;
+	if (in) {
+		err = data_read(q, tmp, in, old_host, guest);
+		if (!err)
+			err = data_write(q, tmp, in, host, guest);
+	}
+	if (!err && tail < end) {
+		uint64_t e = qcow2_align_up(tail, cs);
+
+		err = data_read(q, tmp, e - tail, old_host + tail, guest + tail);
+		if (!err)
+			err = data_write(q, tmp, e - tail, host + tail, guest + tail);
+	}
+	free(tmp);
+	return err;
+}
+
+/*
+ * New clusters [host, host + n clusters) for guest clusters the image does
+ * not allocate, at guest offset guest: the parts the write [in, in + len)
+ * does not cover come from the backing chain.
+ */
+static int fill_from_backing(struct qcow2 *q, uint64_t host, uint64_t guest, uint64_t n,
+			     uint64_t in, uint64_t len)
+{
+	uint64_t cs = q->cluster_size, tail = in + len, end = n * cs;
+	uint8_t *tmp = NULL;
+	int err = 0;
+
+	if (posix_memalign((void **)&tmp, DIO_ALIGN, cs))
+		return -ENOMEM;
+	if (in) {
+		err = qcow2_backing_pread(q, tmp, in, guest);
+		if (!err)
+			err = data_write(q, tmp, in, host, guest);
+	}
+	if (!err && tail < end) {
+		uint64_t e = qcow2_align_up(tail, cs);
+
+		err = qcow2_backing_pread(q, tmp, e - tail, guest + tail);
+		if (!err)
+			err = data_write(q, tmp, e - tail, host + tail, guest + tail);
+	}
+	free(tmp);
+	return err;
+}
+
+/*
+ * The same with the write's data merged in: one write of whole clusters
+ * (what qemu does too), for runs of at most COW_MERGE_MAX bytes.
+ */
+#define COW_MERGE_MAX	(2u << 20)
+
+static int write_merged(struct qcow2 *q, const uint8_t *buf, uint64_t host, uint64_t guest,
+			uint64_t n, uint64_t in, uint64_t len)
+{
+	uint64_t end = n << q->cluster_bits, tail = in + len;
+	uint8_t *tmp = NULL;
+	int err = 0;
+
+	if (posix_memalign((void **)&tmp, DIO_ALIGN, end))
+		return -ENOMEM;
+	if (in)
+		err = qcow2_backing_pread(q, tmp, in, guest);
+	if (!err && tail < end)
+		err = qcow2_backing_pread(q, tmp + tail, end - tail, guest + tail);
+	if (!err) {
+		memcpy(tmp + in, buf, len);
+		err = data_write(q, tmp, end, host, guest);
+	}
+	free(tmp);
+	return err;
+}
+
+/* A write into clusters q does not allocate that must copy from its backing. */
+static bool fills_from_backing(const struct qcow2 *q, uint64_t e, uint64_t in,
+			       uint64_t bytes)
+{
+	return q->backing && qcow2_l2_type(q, e) == QCOW2_CL_UNALLOCATED &&
+	       (in || ((in + bytes) & (q->cluster_size - 1)));
+}
+
+/*
  * Write within one L2 table where clusters need allocation, copy-on-write
  * or zero-flag clearing. Called with io_lock held exclusively. Returns
  * bytes written or -errno.
@@ -267,7 +469,7 @@ static int64_t write_alloc(struct qcow2 *q, const uint8_t *buf, uint64_t len,
 	int err;
 
 	if (t == QCOW2_CL_COMPRESSED)
-		return qcow2_err(-ENOTSUP, "writing over compressed clusters is not supported yet");
+		return qcow2_compressed_cow(q, buf, len, off, e);
 	bytes = (n << q->cluster_bits) - in;
 	if (bytes > len)
 		bytes = len;
@@ -280,9 +482,10 @@ static int64_t write_alloc(struct qcow2 *q, const uint8_t *buf, uint64_t len,
 		/* zero-flagged clusters read zeros: the host bytes may be stale */
 		host = old;
 		if (in)
-			err = qcow2_host_zero(q, host, in);
+			err = data_write(q, NULL, in, host, off - in);
 		if (!err && (in + bytes) < nent * cs)
-			err = qcow2_host_zero(q, host + in + bytes, nent * cs - in - bytes);
+			err = data_write(q, NULL, nent * cs - in - bytes, host + in + bytes,
+					 off + bytes);
 	} else {
 		a = qcow2_alloc_clusters(q, nent);
 		if (a < 0) {
@@ -290,12 +493,18 @@ static int64_t write_alloc(struct qcow2 *q, const uint8_t *buf, uint64_t len,
 			goto out;
 		}
 		host = (uint64_t)a;
-		err = fill_around(q, host, nent, in, bytes,
-				  t == QCOW2_CL_NORMAL ? old : 0);
+		if (fills_from_backing(q, e, in, bytes))
+			err = fill_from_backing(q, host, off - in, nent, in, bytes);
+		else if (q->crypt_method)
+			err = crypt_fill_around(q, host, off - in, nent, in, bytes,
+						t == QCOW2_CL_NORMAL ? old : 0);
+		else
+			err = fill_around(q, host, nent, in, bytes,
+					  t == QCOW2_CL_NORMAL ? old : 0);
 	}
 	if (err)
 		goto out;
-	err = data_pwrite(q, buf, bytes, host + in);
+	err = data_write(q, buf, bytes, host + in, off);
 	if (err)
 		goto out;
 	/*
@@ -353,18 +562,20 @@ static bool is_unmapped(const struct qcow2 *q, uint64_t e)
 /*
  * Allocating write into unmapped clusters, with the data I/O outside the
  * metadata lock: allocate private host clusters, write (new clusters past
- * the end of the file read as zeros; reused ones are zeroed first), then
- * link them into the L2 table if the guest clusters are still unmapped, or
- * give them back and let the caller retry. Called with meta_lock held;
+ * the end of the file read as zeros; reused ones are zeroed first; with bk,
+ * unallocated clusters over a backing file, the rest is copied from the
+ * chain), then link them into the L2 table if the guest clusters are still
+ * unmapped, or give them back and let the caller retry. Called with meta_lock held;
  * returns with it held. Returns bytes written, 0 to retry, or -errno.
  */
 static int64_t write_new(struct qcow2 *q, const uint8_t *buf, uint64_t len,
-			 uint64_t off, uint64_t n)
+			 uint64_t off, uint64_t n, bool bk)
 {
 	uint64_t cs = q->cluster_size, in = off & (cs - 1), bytes, nent, i, idx;
 	uint64_t *l2 = NULL, gstart, gend;
 	int64_t a, ret = 0;
 	unsigned int slot;
+	bool merged = false;
 	int err;
 
 	bytes = (n << q->cluster_bits) - in;
@@ -400,7 +611,20 @@ static int64_t write_new(struct qcow2 *q, const uint8_t *buf, uint64_t len,
 	pthread_mutex_unlock(&q->meta_lock);
 
 	err = 0;
-	if (in || in + bytes < nent * cs) {
+	if (bk && (in || in + bytes < nent * cs) && nent * cs <= COW_MERGE_MAX) {
+		/* unallocated over a backing file: the rest comes from the chain */
+		err = write_merged(q, buf, (uint64_t)a, gstart, nent, in, bytes);
+		merged = true;
+	} else if (bk && (in || in + bytes < nent * cs)) {
+		err = fill_from_backing(q, (uint64_t)a, gstart, nent, in, bytes);
+	} else if (q->crypt_method && (in || in + bytes < nent * cs)) {
+		/* reads as zeros: encrypted zeros around the data */
+		if (in)
+			err = data_write(q, NULL, in, (uint64_t)a, off - in);
+		if (!err && in + bytes < nent * cs)
+			err = data_write(q, NULL, nent * cs - in - bytes, (uint64_t)a + in + bytes,
+					 off + bytes);
+	} else if (in || in + bytes < nent * cs) {
 		/* Partial: the whole range reads as zeros first. */
 		if ((uint64_t)a >= __atomic_load_n(&q->file_end, __ATOMIC_RELAXED)) {
 			/*
@@ -415,8 +639,8 @@ static int64_t write_new(struct qcow2 *q, const uint8_t *buf, uint64_t len,
 		}
 		note_end(q, (uint64_t)a + nent * cs);
 	}
-	if (!err)
-		err = data_pwrite(q, buf, bytes, (uint64_t)a + in);
+	if (!err && !merged)
+		err = data_write(q, buf, bytes, (uint64_t)a + in, off);
 
 	pthread_mutex_lock(&q->meta_lock);
 	if (!err)
@@ -466,6 +690,8 @@ ssize_t qcow2_pwrite(struct qcow2 *q, const void *buf, size_t len, uint64_t off)
 	err = check_range(q, off, len);
 	if (err)
 		return err;
+	if (crypt_unaligned(q, len, off))
+		return crypt_rmw(q, NULL, buf, len, off);
 	/*
 	 * Shared: only frees (discard, write zeroes with unmap, shrink) take
 	 * io_lock exclusively, so no cluster in use here can be freed.
@@ -481,7 +707,8 @@ ssize_t qcow2_pwrite(struct qcow2 *q, const void *buf, size_t len, uint64_t off)
 			if (q->read_only)
 				w = -EROFS;
 			else if (is_unmapped(q, e))
-				w = write_new(q, (const uint8_t *)buf + done, len - done, cur, n);
+				w = write_new(q, (const uint8_t *)buf + done, len - done, cur, n,
+					      q->backing && qcow2_l2_type(q, e) == QCOW2_CL_UNALLOCATED);
 			else
 				w = write_alloc(q, (const uint8_t *)buf + done, len - done, cur, e, n);
 			pthread_mutex_unlock(&q->meta_lock);
@@ -500,7 +727,8 @@ ssize_t qcow2_pwrite(struct qcow2 *q, const void *buf, size_t len, uint64_t off)
 		pthread_mutex_unlock(&q->meta_lock);
 		if (err)
 			break;
-		err = data_pwrite(q, (const uint8_t *)buf + done, bytes, (e & L2E_OFFSET_MASK) + in);
+		err = data_write(q, (const uint8_t *)buf + done, bytes, (e & L2E_OFFSET_MASK) + in,
+				 cur);
 		if (err)
 			break;
 		done += bytes;
@@ -520,25 +748,33 @@ static int zero_partial(struct qcow2 *q, uint64_t off, uint64_t len)
 
 	while (len) {
 		uint64_t chunk = len > sizeof(zeros) ? sizeof(zeros) : len;
+		uint64_t room = q->cluster_size - (off & (q->cluster_size - 1));
+
+		if (chunk > room)
+			chunk = room;	/* one cluster at a time */
 
 		err = qcow2_get_cluster(q, off, 1, &e, &n);
 		if (err)
 			return err;
 		switch (qcow2_l2_type(q, e)) {
 		case QCOW2_CL_UNALLOCATED:
+			if (q->backing)
+				goto alloc;	/* reads the backing file's data */
+			break;
 		case QCOW2_CL_ZERO_PLAIN:
 		case QCOW2_CL_ZERO_ALLOC:
 			break;		/* reads as zeros already */
 		case QCOW2_CL_NORMAL:
 			if (e & QCOW2_OFLAG_COPIED) {
-				err = data_pwrite(q, zeros, chunk,
-						  (e & L2E_OFFSET_MASK) + (off & (q->cluster_size - 1)));
+				err = data_write(q, zeros, chunk,
+						 (e & L2E_OFFSET_MASK) + (off & (q->cluster_size - 1)), off);
 				if (err)
 					return err;
 				break;
 			}
 			/* fall through */
 		default:
+alloc:
 			w = write_alloc(q, zeros, chunk, off, e, n);
 			if (w < 0)
 				return (int)w;
@@ -555,9 +791,16 @@ static int zero_clusters(struct qcow2 *q, uint64_t off, uint64_t n, bool unmap,
 			 bool discard)
 {
 	uint64_t *l2 = NULL, idx, i, run_start = 0, run_len = 0;
+	uint64_t l1i = qcow2_l1_index(q, off);
+	/* over a backing file, discarded clusters need zero entries */
+	bool alloc = !discard || q->backing;
 	int err;
 
-	err = qcow2_get_l2(q, off, !discard, &l2, &idx);
+	/* A table a snapshot shares is copied before it changes, even to discard. */
+	if (l1i < q->l1_size && (q->l1[l1i] & L1E_OFFSET_MASK) &&
+	    !(q->l1[l1i] & QCOW2_OFLAG_COPIED))
+		alloc = true;
+	err = qcow2_get_l2(q, off, alloc, &l2, &idx);
 	if (err || !l2)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -566,12 +809,17 @@ static int zero_clusters(struct qcow2 *q, uint64_t off, uint64_t n, bool unmap,
 		bool free_it = false;
 
 		if (t == QCOW2_CL_COMPRESSED) {
-			host = 0;	/* freed below by its own rules: next issue */
-			err = qcow2_err(-ENOTSUP, "compressed clusters are not supported yet");
-			break;
-		}
-		if (discard && (t == QCOW2_CL_UNALLOCATED || t == QCOW2_CL_ZERO_PLAIN))
+			/* the entry first, then its reference (compress.c) */
+			l2[idx + i] = htobe64(q->version < 3 ? 0 : QCOW2_OFLAG_ZERO);
+			qcow2_cache_mark_dirty(&q->l2c, l2);
+			err = qcow2_compressed_free(q, e);
+			if (err)
+				break;
 			continue;
+		}
+		if (discard && (t == QCOW2_CL_ZERO_PLAIN ||
+				(t == QCOW2_CL_UNALLOCATED && !q->backing)))
+			continue;	/* reads as zeros already */
 		if (q->version < 3) {
 			ne = 0;
 			free_it = host != 0;
@@ -611,6 +859,9 @@ int qcow2_zero_range_locked(struct qcow2 *q, uint64_t off, uint64_t len, bool un
 	uint64_t cs = q->cluster_size, head, tail, n, per_l2 = 1ull << q->l2_bits;
 	int err;
 
+	/* version 2 has no zero flag: over a backing file, zeros are written */
+	if (q->version < 3 && q->backing)
+		return zero_partial(q, off, len);
 	head = qcow2_align_up(off, cs);
 	if (head > off + len)
 		head = off + len;
@@ -646,6 +897,28 @@ static int zero_common(struct qcow2 *q, uint64_t off, uint64_t len, bool unmap,
 	err = check_range(q, off, len);
 	if (err)
 		return err;
+	err = qcow2_crypt_ready(q);	/* encrypted: not without the key */
+	if (err)
+		return err;
+	if (crypt_unaligned(q, len, off)) {
+		/* encrypted: the partial end sectors get (encrypted) zeros written */
+		static const uint8_t zeros[512];
+		uint64_t head = (512 - (off & 511)) & 511, t;
+		ssize_t w = 0;
+
+		if (head > len)
+			head = len;
+		if (head)
+			w = qcow2_pwrite(q, zeros, head, off);
+		off += head;
+		len -= head;
+		t = len & 511;
+		if (w >= 0 && t)
+			w = qcow2_pwrite(q, zeros, t, off + len - t);
+		len -= t;
+		if (w < 0 || !len)
+			return w < 0 ? (int)w : 0;
+	}
 	pthread_rwlock_wrlock(&q->io_lock);
 	pthread_mutex_lock(&q->meta_lock);
 	err = qcow2_zero_range_locked(q, off, len, unmap, discard);

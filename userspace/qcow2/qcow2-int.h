@@ -157,6 +157,8 @@ struct qcow2 {
 	char *backing_fmt;
 	struct qcow2_hext *hext;	/* unknown extensions */
 	unsigned int nhext;
+	struct qcow2_backing *backing;	/* the open backing image (backing.c) */
+	struct qcow2_crypt *crypt;	/* data cipher once unlocked (crypt.c) */
 
 	/* derived */
 	uint32_t l2_bits;		/* log2 entries per L2 table */
@@ -176,6 +178,8 @@ struct qcow2 {
 	bool lazy;			/* lazy refcounts in force */
 	bool corrupt;
 	bool nosync;			/* bulk metadata set-up: sync once at the end */
+	uint64_t free_byte_offset;	/* compress.c: where the next compressed
+					 * cluster is packed (0: a new cluster) */
 
 	pthread_rwlock_t io_lock;
 	pthread_mutex_t meta_lock;
@@ -275,9 +279,137 @@ int qcow2_init_caches(struct qcow2 *q, const struct qcow2_open_opts *o);
 struct qcow2 *qcow2_alloc_handle(unsigned int flags);
 void qcow2_free_handle(struct qcow2 *q);
 
+/* ---- backing.c ------------------------------------------------------------ */
+/* The backing image of an open image: a read-only qcow2 handle or raw file. */
+struct qcow2_backing {
+	struct qcow2 *q;		/* qcow2, or NULL for raw */
+	int fd;				/* raw file, else -1 */
+	uint64_t size;			/* guest size; beyond it reads are zeros */
+	char *path;			/* resolved path */
+};
+
+/* Open q's backing chain (q->backing_file set); loops and depth checked. */
+int qcow2_backing_open(struct qcow2 *q);
+void qcow2_backing_close(struct qcow2 *q);
+/* Read guest range [off, off + len) of a backing image; zeros beyond its end. */
+int qcow2_backing_read(struct qcow2_backing *b, void *buf, uint64_t len, uint64_t off);
+/* Read guest range [off, off + len) from q's backing chain (zeros if none). */
+int qcow2_backing_pread(struct qcow2 *q, void *buf, uint64_t len, uint64_t off);
+/* Refine an extent q leaves unallocated with what the chain holds there. */
+int qcow2_backing_status(struct qcow2 *q, struct qcow2_extent *ext);
+/*
+ * For create: open the chain of backing file name (of the image at path
+ * image, which may not exist yet) and return its size.
+ */
+int qcow2_backing_probe(const char *image, const char *name, const char *fmt,
+			uint64_t *size);
+
+/* ---- compress.c ----------------------------------------------------------- */
+/* A compression context for one thread (zlib or zstd, one cluster size). */
+struct qcow2_codec;
+
+int qcow2_codec_new(int type, uint32_t cluster_size, struct qcow2_codec **out);
+void qcow2_codec_free(struct qcow2_codec *c);
+/*
+ * Compress one whole cluster into out (cluster_size bytes): the compressed
+ * size, 0 when it would not shrink (store it uncompressed) or -errno.
+ */
+ssize_t qcow2_codec_compress(struct qcow2_codec *c, const void *in, void *out);
+/* Host range a compressed L2 entry uses (whole 512-byte sectors). */
+void qcow2_compressed_range(const struct qcow2 *q, uint64_t e, uint64_t *off,
+			    uint64_t *len);
+/* Read [in, in + len) of the compressed cluster of L2 entry e into buf. */
+int qcow2_compressed_read(struct qcow2 *q, uint64_t e, void *buf, uint64_t in,
+			  uint64_t len);
+/*
+ * A write into the compressed cluster (entry e) holding guest offset off:
+ * decompress, merge, write a new normal cluster, drop the compressed
+ * reference. meta_lock held. Returns bytes written (up to the cluster's end).
+ */
+int64_t qcow2_compressed_cow(struct qcow2 *q, const uint8_t *buf, uint64_t len,
+			     uint64_t off, uint64_t e);
+/* Drop one reference to the host range of compressed entry e. */
+int qcow2_compressed_free(struct qcow2 *q, uint64_t e);
+/*
+ * Store len bytes of compressed data as the guest cluster at off (which must
+ * be unallocated), packed after the previous compressed cluster.
+ */
+int qcow2_store_compressed(struct qcow2 *q, uint64_t off, const void *data, size_t len);
+
+/* ---- snaprefs.c: whole-table reference walks for snapshots -------------- */
+/* References (cluster indices; one per reference, repeats allowed). */
+struct qcow2_refbatch {
+	uint64_t *ci;
+	size_t n, cap;
+};
+
+/* A net refcount change of one cluster and the refcount it leads to. */
+struct qcow2_delta {
+	uint64_t ci;
+	int64_t d;
+	uint64_t rc;
+};
+
+/* Changed pages (up to 4 KiB) of metadata tables, written in offset order. */
+struct qcow2_pages {
+	uint64_t *off;
+	uint8_t *data;
+	size_t n, cap;
+	size_t size;
+};
+
+int qcow2_refbatch_add(struct qcow2_refbatch *b, uint64_t ci);
+void qcow2_refbatch_free(struct qcow2_refbatch *b);
+/* The references of an L2 table's entries (compressed: each host cluster touched). */
+int qcow2_refbatch_add_l2(struct qcow2 *q, struct qcow2_refbatch *b,
+			  const uint64_t *l2, uint64_t l2off);
+/*
+ * The L2 tables of an L1 table (host endian) and their entries' references;
+ * with p, COPIED cleared in those tables (changed pages into p).
+ */
+int qcow2_refbatch_add_l1(struct qcow2 *q, struct qcow2_refbatch *b,
+			  const uint64_t *l1, uint64_t n, struct qcow2_pages *p);
+/* Read a whole L2 table from the file (offset checked). */
+int qcow2_read_l2(struct qcow2 *q, uint64_t l2off, uint64_t l1i, uint64_t *buf);
+/* Sorted net changes plus - minus; checks the range, writes nothing. */
+int qcow2_deltas(struct qcow2 *q, struct qcow2_refbatch *plus,
+		 struct qcow2_refbatch *minus, struct qcow2_delta **out, size_t *n);
+int qcow2_deltas_rc(struct qcow2 *q, const struct qcow2_delta *d, size_t n,
+		    uint64_t ci, uint64_t *rc);
+/* Apply the increments (sign > 0) or the decrements (sign < 0; punches freed). */
+int qcow2_deltas_apply(struct qcow2 *q, const struct qcow2_delta *d, size_t n, int sign);
+void qcow2_pages_init(struct qcow2 *q, struct qcow2_pages *p);
+void qcow2_pages_free(struct qcow2_pages *p);
+/* COPIED flags of an L2 table: cleared (d NULL) or refcount-after-d == 1. */
+int qcow2_pages_fix_copied(struct qcow2 *q, struct qcow2_pages *p, uint64_t *l2,
+			   uint64_t l2off, const struct qcow2_delta *d, size_t nd);
+int qcow2_pages_write(struct qcow2 *q, struct qcow2_pages *p);
+
 /* ---- create.c ------------------------------------------------------------- */
 /* Allocate L2 tables and data clusters for [from, to) as prealloc says. */
 int qcow2_preallocate(struct qcow2 *q, uint64_t from, uint64_t to,
 		      enum qcow2_prealloc prealloc);
+
+
+/* ---- crypt.c, luks.c: encryption ------------------------------------------ */
+/*
+ * Data sectors of an encrypted image go through these on their way to and
+ * from the host file: buf holds len bytes (a multiple of 512) at host
+ * offset host, guest offset guest (LUKS takes the IV from the host sector,
+ * legacy AES from the guest sector). In place.
+ */
+int qcow2_crypt_encrypt(struct qcow2 *q, void *buf, size_t len, uint64_t host,
+			uint64_t guest);
+int qcow2_crypt_decrypt(struct qcow2 *q, void *buf, size_t len, uint64_t host,
+			uint64_t guest);
+/* 0 when data can be read/written: not encrypted, or unlocked; else -ENOKEY. */
+int qcow2_crypt_ready(const struct qcow2 *q);
+void qcow2_crypt_free(struct qcow2 *q);
+/* The LUKS area from the crypto header extension; *len 0 when none. */
+int qcow2_crypt_area(const struct qcow2 *q, uint64_t *off, uint64_t *len);
+/* At open: unlock q with the secret registered for its file, if any. */
+int qcow2_crypt_open(struct qcow2 *q);
+/* For create: write the LUKS area (or set legacy AES) and unlock q. */
+int qcow2_crypt_create(struct qcow2 *q, const struct qcow2_crypt_opts *o);
 
 #endif

@@ -439,6 +439,8 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len, int64_t a
 			qcow2_rb_set(q, block, idx, rc);
 			if (!rc && ci < q->free_cluster_index && !q->in_alloc)
 				q->free_cluster_index = ci;
+			if (!rc && q->free_byte_offset >> q->cluster_bits == ci)
+				q->free_byte_offset = 0;	/* compress.c packs no more there */
 		}
 		qcow2_cache_mark_dirty(&q->rbc, block);
 		qcow2_cache_put(&q->rbc, &block);

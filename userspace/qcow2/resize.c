@@ -57,6 +57,8 @@ int qcow2_resize(struct qcow2 *q, uint64_t new_size, enum qcow2_prealloc preallo
 		return qcow2_err(-EINVAL, "Use the --shrink option to perform a shrink operation.");
 	if (new_size < old && prealloc != QCOW2_PREALLOC_OFF)
 		return qcow2_err(-EINVAL, "Preallocation can't be used for shrinking an image");
+	if (q->crypt_method && prealloc != QCOW2_PREALLOC_OFF)	/* crypt.c */
+		return qcow2_err(-ENOTSUP, "preallocation is not supported with encryption");
 	pthread_rwlock_wrlock(&q->io_lock);
 	pthread_mutex_lock(&q->meta_lock);
 	if (new_size > old) {
@@ -68,6 +70,11 @@ int qcow2_resize(struct qcow2 *q, uint64_t new_size, enum qcow2_prealloc preallo
 		err = qcow2_grow_l1(q, (new_size + cover - 1) / cover);
 		if (!err)
 			err = write_size(q, new_size, false);
+		/* as qemu: grown space reads zeros, not the (longer) backing file */
+		if (!err && q->backing && q->backing->size > old)
+			err = qcow2_zero_range_locked(q, old, (q->backing->size < new_size ?
+							       q->backing->size : new_size) - old,
+						      false, false);
 		if (!err && prealloc != QCOW2_PREALLOC_OFF)
 			err = qcow2_preallocate(q, old, new_size, prealloc);
 	} else if (new_size < old) {

@@ -18,11 +18,13 @@
 void share_params_default(struct share_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->measure = SHARE_TIME;
+	p->measure = SHARE_IOPS;
 	p->deadband = 0.05;
 	p->gain = 0.5;
 	p->max_step = 2.0;
 	p->min_ios = 20;
+	p->grace = 1;
+	p->levers = SHARE_LEVERS_AUTO;
 	p->weight_span = 4.0;
 	p->weight_tries = 6;
 	p->floor_share = 0.05;
@@ -58,6 +60,25 @@ const char *share_measure_name(enum share_measure m)
 	return measure_names[m];
 }
 
+static const char *const levers_names[] = { "auto", "weight", "cap" };
+
+int share_levers_parse(const char *s, enum share_levers *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcasecmp(s, levers_names[i])) {
+			*l = (enum share_levers)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *share_levers_name(enum share_levers l)
+{
+	return levers_names[l];
+}
+
 static double service(const struct share_params *p, const struct share_input *in)
 {
 	switch (p->measure) {
@@ -80,7 +101,9 @@ static double rate(const struct share_params *p, const struct share_input *in, d
  * The step toward the promise. How strongly a share answers a change of its
  * lever is not known (BFQ over-delivers on some workloads), so a container
  * whose error changed sign since its last step, an overshoot, takes half
- * steps from then on: the loop settles instead of oscillating.
+ * steps from then on: the loop settles instead of oscillating. Steps that
+ * keep going the same way three times in a row double again (up to the
+ * default): after a change in the workload the loop is not left crawling.
  */
 static double step_factor(const struct share_params *p, struct share_state *s)
 {
@@ -89,8 +112,14 @@ static double step_factor(const struct share_params *p, struct share_state *s)
 
 	if (!s->gain)
 		s->gain = p->gain;
-	if (s->last_sign && sign != s->last_sign && s->gain > p->gain / 8)
-		s->gain /= 2;
+	if (s->last_sign && sign != s->last_sign) {
+		if (s->gain > p->gain / 8)
+			s->gain /= 2;
+		s->same = 0;
+	} else if (++s->same >= 3 && s->gain < p->gain) {
+		s->gain = s->gain * 2 > p->gain ? p->gain : s->gain * 2;
+		s->same = 0;
+	}
 	s->last_sign = sign;
 	f = s->realized > 0 ? pow(s->promised / s->realized, s->gain) : p->max_step;
 
@@ -138,8 +167,10 @@ static void release(const struct share_input *in, struct share_state *s,
 		o->set_cap = true;
 	}
 	s->lever = SHARE_LEVER_NONE;
+	s->quiet = 0;
 	s->gain = 0;
 	s->last_sign = 0;
+	s->same = 0;
 	s->svc_avg = s->rate_avg = 0;
 }
 
@@ -181,25 +212,63 @@ static void cap_step(const struct share_params *p, const struct share_input *in,
 	s->lever = s->cap > 0 ? SHARE_LEVER_CAP : SHARE_LEVER_NONE;
 }
 
+/* A container outside the dead band whose weight is at the bound it must pass. */
+static bool weights_pinned(const struct share_params *p, unsigned int n,
+			   const struct share_input *in, const struct share_state *st)
+{
+	double w, lo, hi, e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!st[i].active)
+			continue;
+		w = st[i].weight > 0 ? st[i].weight : in[i].weight;
+		lo = in[i].weight / p->weight_span;
+		hi = in[i].weight * p->weight_span;
+		lo = lo < p->weight_min ? p->weight_min : lo;
+		hi = hi > p->weight_max ? p->weight_max : hi;
+		e = st[i].realized / st[i].promised - 1;
+		if ((e > p->deadband && w <= lo * 1.001) || (e < -p->deadband && w >= hi * 0.999))
+			return true;
+	}
+	return false;
+}
+
 void share_step(const struct share_params *p, double dt, unsigned int n,
 		const struct share_input *in, struct share_state *st,
 		struct share_dev *dev, struct share_out *out)
 {
 	double wsum = 0, ssum = 0, worst = 0, e, a;
 	bool relaxing = false;
-	unsigned int i;
+	unsigned int i, held = 0;
 
 	memset(out, 0, n * sizeof(*out));
 	dev->active = 0;
 	dev->capacity = 0;
 	for (i = 0; i < n; i++) {
-		st[i].active = in[i].ios >= p->min_ios && in[i].weight > 0;
+		bool busy = in[i].ios >= p->min_ios && in[i].weight > 0, hold = false;
+
+		/*
+		 * A busy container that went quiet for no longer than the grace
+		 * is still competing (held back by the scheduler, or between
+		 * bursts): it keeps its averages and the device holds still.
+		 */
+		if (busy) {
+			st[i].quiet = 0;
+		} else if (in[i].weight > 0 && st[i].svc_avg > 0 && st[i].quiet < p->grace) {
+			st[i].quiet++;
+			hold = true;
+			held++;
+		}
+		st[i].active = busy || hold;
 		if (!st[i].active)
 			continue;
-		/* Averages start from the first busy interval. */
-		a = st[i].svc_avg > 0 ? p->smooth : 1;
-		st[i].svc_avg += a * (service(p, &in[i]) - st[i].svc_avg);
-		st[i].rate_avg += a * (rate(p, &in[i], dt) - st[i].rate_avg);
+		if (busy) {
+			/* Averages start from the first busy interval. */
+			a = st[i].svc_avg > 0 ? p->smooth : 1;
+			st[i].svc_avg += a * (service(p, &in[i]) - st[i].svc_avg);
+			st[i].rate_avg += a * (rate(p, &in[i], dt) - st[i].rate_avg);
+		}
 		dev->active++;
 		wsum += in[i].weight;
 		ssum += st[i].svc_avg;
@@ -213,6 +282,8 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 			worst = e > worst ? e : worst;
 		}
 	}
+	if (held && dev->active >= 2)
+		return;
 	/* No contention: everything back to the configured settings. */
 	if (dev->active < 2 || ssum <= 0) {
 		for (i = 0; i < n; i++)
@@ -222,11 +293,23 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 		return;
 	}
 	if (dev->lever == SHARE_LEVER_NONE)
-		dev->lever = p->weights_act ? SHARE_LEVER_WEIGHT : SHARE_LEVER_CAP;
-	if (dev->lever == SHARE_LEVER_WEIGHT && worst <= p->deadband)
-		dev->tries = 0;
-	else if (dev->lever == SHARE_LEVER_WEIGHT && ++dev->tries > p->weight_tries)
-		dev->lever = SHARE_LEVER_CAP;	/* weights did not get there */
+		dev->lever = p->levers == SHARE_LEVERS_CAP ||
+			     (p->levers == SHARE_LEVERS_AUTO && !p->weights_act) ?
+			     SHARE_LEVER_CAP : SHARE_LEVER_WEIGHT;
+	/*
+	 * Weights give way to caps only when they clearly fail: the error stays
+	 * beyond twice the dead band, or a weight that must move further is
+	 * already at its bound, for weight_tries intervals in a row. Noise
+	 * alone (one second's share swings) does not switch levers.
+	 */
+	if (dev->lever == SHARE_LEVER_WEIGHT && p->levers == SHARE_LEVERS_AUTO) {
+		if (worst > 2 * p->deadband || (worst > p->deadband && weights_pinned(p, n, in, st)))
+			dev->tries++;
+		else
+			dev->tries = 0;
+		if (dev->tries > p->weight_tries)
+			dev->lever = SHARE_LEVER_CAP;	/* weights did not get there */
+	}
 	/*
 	 * Caps are taken back before new ones are set: while a capped container
 	 * is short of its promise, loosening its cap is the step (tightening

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Closed-loop share control, the issue's proof matrix (README table): each
+# workload, IOPRIO set and scheduler runs twice (share control off, then on) with
+# `blkprio bench effect`; 4 KiB, queue depth 1, direct I/O on a loop device.
+# The measured window starts after WARMUP s (the loop settles first; the report
+# says when it did), and the last container also runs alone LONE s before and
+# after the others. Needs root. Env: RUNTIME (25), WARMUP (10), LONE (5),
+# SCHEDS ("bfq mq-deadline"), WORKLOADS, PRIOS.
+set -u
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || { echo "bench share: needs root, skipped"; exit 0; }
+RUNTIME=${RUNTIME:-25}
+WARMUP=${WARMUP:-10}
+LONE=${LONE:-5}
+SCHEDS=${SCHEDS:-"bfq mq-deadline"}
+WORKLOADS=${WORKLOADS:-"randread read randwrite mixed"}
+PRIOS=${PRIOS:-"7,0 4,4 7,4,0"}
+out=$(mktemp -d /tmp/blkprio-bench-share.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+# mixed: the first container reads, the others write (random, 4 KiB)
+rw_list() {
+	local w=$1 prios=$2 n i list=
+	n=$(echo "$prios" | tr ',' '\n' | wc -l)
+	for ((i = 0; i < n; i++)); do
+		if [ "$w" = mixed ]; then
+			[ $i = 0 ] && list=randread || list="$list,randwrite"
+		else
+			list="$list${list:+,}$w"
+		fi
+	done
+	echo "$list"
+}
+
+echo "| scheduler | IOPRIO | workload | promised | control off | control on | settled after | total IOPS off → on | alone idle → after | result |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for sched in $SCHEDS; do
+	for prios in $PRIOS; do
+		for w in $WORKLOADS; do
+			"$BLKPRIO" bench effect --prio "$prios" --rw "$(rw_list "$w" "$prios")" \
+				--scheduler "$sched" --runtime "$RUNTIME" --warmup "$WARMUP" \
+				--lone "$LONE" --tolerance 10 --control both --no-probes --json \
+				>"$out/r.json" 2>"$out/err"
+			python3 - "$out/r.json" "$sched" "$prios" "$w" <<'PY' ||
+import json, sys
+off, on = json.load(open(sys.argv[1]))
+def shares(r):
+    return ":".join(f"{c['measured_share'] * 100:.1f}" for c in r["phases"][0]["containers"])
+def total(r):
+    return sum(c["iops"] for c in r["phases"][0]["containers"])
+prom = ":".join(f"{c['expected_share'] * 100:.1f}" for c in on["phases"][0]["containers"])
+settle = on["phases"][0]["settle_s"]
+ratio = total(on) / total(off) if total(off) else 0
+lone = on.get("lone", {})
+ok = on["pass"] and ratio >= 0.90
+print(f"| {sys.argv[2]} | {sys.argv[3].replace(',', ':')} | {sys.argv[4]} | {prom} "
+      f"| {shares(off)}{'' if off['pass'] else ' (miss)'} | {shares(on)}{'' if on['pass'] else ' (miss)'} "
+      f"| {'%.0f s' % settle if settle >= 0 else 'never'} "
+      f"| {total(off):.0f} → {total(on):.0f} ({ratio * 100:.0f}%) "
+      f"| {lone.get('idle_iops', 0):.0f} → {lone.get('after_iops', 0):.0f} "
+      f"| {'pass' if ok else 'FAIL'} |")
+PY
+			echo "| $sched | $prios | $w | - | - | - | - | - | - | error: $(grep -v '^throughput' "$out/err" | tail -1) |"
+		done
+	done
+done
