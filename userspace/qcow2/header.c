@@ -111,7 +111,8 @@ static int parse_extensions(struct qcow2 *q, const uint8_t *buf, size_t end)
 		case QCOW2_EXT_FEATURES:
 			break;		/* rebuilt when writing */
 		default: {
-			/* Unknown (and not yet used: bitmaps, crypto, data file): kept. */
+			/* Kept as they are: bitmaps, data file, and the crypto
+			 * extension (crypt.c reads it from this list). */
 			struct qcow2_hext *h;
 
 			if (q->nhext >= 64)
