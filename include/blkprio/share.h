@@ -43,7 +43,7 @@ struct share_params {
 					 * interval, which is not the end of contention */
 	enum share_levers levers;
 	double weight_span;		/* weights stay within cfg/span .. cfg*span (4) */
-	unsigned int weight_tries;	/* intervals weights may try before caps (6) */
+	unsigned int weight_tries;	/* intervals weights may fail before caps (4) */
 	double floor_share;		/* a cap never below this share of capacity (0.05) */
 	double smooth;			/* weight of the newest interval in the averages (0.3) */
 	bool weights_act;		/* the device runs BFQ (or v2 io.cost) */
@@ -52,6 +52,7 @@ struct share_params {
 
 void share_params_default(struct share_params *p);
 const char *share_lever_name(enum share_lever l);
+int share_lever_parse(const char *s, enum share_lever *l);
 int share_measure_parse(const char *s, enum share_measure *m);
 const char *share_measure_name(enum share_measure m);
 int share_levers_parse(const char *s, enum share_levers *l);
@@ -83,6 +84,7 @@ struct share_state {
 struct share_dev {
 	enum share_lever lever;		/* the lever in use */
 	unsigned int tries;		/* intervals the weights have tried */
+	double err0;			/* worst relative error when weights started */
 	double capacity;		/* operations (or bytes) per second, all active */
 	unsigned int active;
 };

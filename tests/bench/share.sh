@@ -4,14 +4,15 @@
 # `blkprio bench effect`; 4 KiB, queue depth 1, direct I/O on a loop device.
 # The measured window starts after WARMUP s (the loop settles first; the report
 # says when it did), and the last container also runs alone LONE s before and
-# after the others. Needs root. Env: RUNTIME (25), WARMUP (10), LONE (5),
-# SCHEDS ("bfq mq-deadline"), WORKLOADS, PRIOS.
+# after the others. Needs root. Env: RUNTIME (25), WARMUP (10), LONE (6),
+# SCHEDS ("bfq mq-deadline"), WORKLOADS, PRIOS, KEEP (a folder to keep the
+# JSON reports in).
 set -u
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "bench share: needs root, skipped"; exit 0; }
 RUNTIME=${RUNTIME:-25}
 WARMUP=${WARMUP:-10}
-LONE=${LONE:-5}
+LONE=${LONE:-6}
 SCHEDS=${SCHEDS:-"bfq mq-deadline"}
 WORKLOADS=${WORKLOADS:-"randread read randwrite mixed"}
 PRIOS=${PRIOS:-"7,0 4,4 7,4,0"}
@@ -32,7 +33,7 @@ rw_list() {
 	echo "$list"
 }
 
-echo "| scheduler | IOPRIO | workload | promised | control off | control on | settled after | total IOPS off → on | alone idle → after | result |"
+echo "| scheduler | IOPRIO | workload | promised | control off | control on | settled after | total IOPS off → on | alone idle → after (off; on) | result |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for sched in $SCHEDS; do
 	for prios in $PRIOS; do
@@ -41,6 +42,7 @@ for sched in $SCHEDS; do
 				--scheduler "$sched" --runtime "$RUNTIME" --warmup "$WARMUP" \
 				--lone "$LONE" --tolerance 10 --control both --no-probes --json \
 				>"$out/r.json" 2>"$out/err"
+			[ -n "${KEEP:-}" ] && cp "$out/r.json" "$KEEP/$sched-$prios-$w.json"
 			python3 - "$out/r.json" "$sched" "$prios" "$w" <<'PY' ||
 import json, sys
 off, on = json.load(open(sys.argv[1]))
@@ -51,13 +53,14 @@ def total(r):
 prom = ":".join(f"{c['expected_share'] * 100:.1f}" for c in on["phases"][0]["containers"])
 settle = on["phases"][0]["settle_s"]
 ratio = total(on) / total(off) if total(off) else 0
-lone = on.get("lone", {})
+lone, lone_off = on.get("lone", {}), off.get("lone", {})
 ok = on["pass"] and ratio >= 0.90
 print(f"| {sys.argv[2]} | {sys.argv[3].replace(',', ':')} | {sys.argv[4]} | {prom} "
       f"| {shares(off)}{'' if off['pass'] else ' (miss)'} | {shares(on)}{'' if on['pass'] else ' (miss)'} "
       f"| {'%.0f s' % settle if settle >= 0 else 'never'} "
       f"| {total(off):.0f} → {total(on):.0f} ({ratio * 100:.0f}%) "
-      f"| {lone.get('idle_iops', 0):.0f} → {lone.get('after_iops', 0):.0f} "
+      f"| {lone_off.get('idle_iops', 0):.0f} → {lone_off.get('after_iops', 0):.0f}; "
+      f"{lone.get('idle_iops', 0):.0f} → {lone.get('after_iops', 0):.0f} "
       f"| {'pass' if ok else 'FAIL'} |")
 PY
 			echo "| $sched | $prios | $w | - | - | - | - | - | - | error: $(grep -v '^throughput' "$out/err" | tail -1) |"

@@ -25,24 +25,11 @@
 /* the harness longjmps around its own locals */
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
+#include "testlib.h"
 
 #define BLK	4096u
 #define SIZE	(16u << 20)
 #define NBLK	(SIZE / BLK)
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static uint8_t base_byte(uint64_t blk)
 {

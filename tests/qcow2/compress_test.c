@@ -23,36 +23,10 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
 
+#define TEST_RND_SEED	0x2545f4914f6cdd1dull
+#include "testlib.h"
+
 #define NCLUSTERS	40
-
-static bool have_qemu_img(void)
-{
-	return !system("qemu-img --version >/dev/null 2>&1");
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
 
 /* Cluster i: zeros, random bytes, or text-like (compresses ~3x). */
 static void fill_cluster(uint8_t *p, size_t cs, unsigned int i)

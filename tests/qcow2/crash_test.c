@@ -22,20 +22,7 @@
 /* the harness longjmps around its own locals */
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#include "testlib.h"
 
 struct wr {
 	struct qcow2 *q;

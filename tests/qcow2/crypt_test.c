@@ -21,38 +21,10 @@
 /* the harness longjmps around its own locals */
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
+#include "testlib.h"
 
 #define IMG_SIZE	(4u << 20)
 #define PASS		"s3cret pass"
-
-static bool have_qemu_img(void)
-{
-	return !system("qemu-img --version >/dev/null 2>&1");
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
 
 /* offset and length: sector aligned or not, within a cluster or across */
 static void pick(uint64_t *off, uint64_t *len)

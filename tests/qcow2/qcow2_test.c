@@ -23,35 +23,7 @@
 /* the harness longjmps around its own locals */
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
-
-static bool have_qemu_img(void)
-{
-	return !system("qemu-img --version >/dev/null 2>&1");
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
+#include "testlib.h"
 
 FIXTURE(img) {
 	char dir[64];

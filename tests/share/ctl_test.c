@@ -239,11 +239,16 @@ TEST_F(ctl, lone_container_gets_the_device)
 		self->pl.busy[i] = false;
 	share_params_default(&p);
 	p.weights_act = variant->weights_act;
-	/* For the grace interval the others may just be held back: nothing moves. */
+	/*
+	 * For the grace interval the others may just be held back: weights
+	 * stay, but no cap is left on the one still busy.
+	 */
 	serve(&self->pl, self->st, variant->cfg, in);
 	share_step(&p, 1.0, variant->n, in, self->st, &self->dev, out);
-	for (i = 0; i < variant->n; i++)
-		EXPECT_FALSE(out[i].set_weight || out[i].set_cap);
+	for (i = 0; i < variant->n; i++) {
+		EXPECT_FALSE(out[i].set_weight);
+		EXPECT_EQ(0, self->st[i].cap);
+	}
 	EXPECT_NE(SHARE_LEVER_NONE, self->dev.lever);
 	/* Then contention is over: everything back to the configuration. */
 	serve(&self->pl, self->st, variant->cfg, in);

@@ -31,7 +31,7 @@ fi
 port=$((20000 + $$ % 20000))
 mkdir -p "$T/w"
 EFFECT="$BLKPRIO bench effect --prio 7,0 --rw randread --control on --runtime 22 --warmup 10
-	--lone 4 --tolerance 10 --no-probes --workdir $T/w --json"
+	--lone 5 --tolerance 10 --no-probes --workdir $T/w --json"
 
 # The run's folder and state file, once blkpriod has written two rows.
 wait_state() {

@@ -42,18 +42,6 @@ int share_rows_write(const char *path, const struct share_row *rows, size_t n)
 	return err;
 }
 
-static int lever_parse(const char *s, enum share_lever *l)
-{
-	int i;
-
-	for (i = SHARE_LEVER_NONE; i <= SHARE_LEVER_CAP; i++)
-		if (!strcmp(s, share_lever_name((enum share_lever)i))) {
-			*l = (enum share_lever)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static int row_parse(const char *line, struct share_row *r)
 {
 	char lever[16], measure[16];
@@ -63,7 +51,7 @@ static int row_parse(const char *line, struct share_row *r)
 		   &r->realized, lever, &r->weight, &r->cap, measure) != 8)
 		return -EINVAL;
 	if (r->promised < 0 || r->promised > 1 || r->realized < 0 || r->realized > 1 ||
-	    r->cap < 0 || lever_parse(lever, &r->lever) ||
+	    r->cap < 0 || share_lever_parse(lever, &r->lever) ||
 	    share_measure_parse(measure, &r->measure))
 		return -EINVAL;
 	return 0;
