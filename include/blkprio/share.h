@@ -39,7 +39,7 @@ struct share_params {
 	double max_step;		/* largest factor per interval (2.0) */
 	unsigned int min_ios;		/* requests per interval to count as active (20) */
 	unsigned int grace;		/* quiet intervals before a busy container counts as
-					 * idle (1): a scheduler may hold one back a whole
+					 * idle (2): a scheduler may hold one back a whole
 					 * interval, which is not the end of contention */
 	enum share_levers levers;
 	double weight_span;		/* weights stay within cfg/span .. cfg*span (4) */

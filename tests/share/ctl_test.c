@@ -231,7 +231,7 @@ TEST_F(ctl, lone_container_gets_the_device)
 	struct share_input in[N];
 	struct share_out out[N];
 	struct share_params p;
-	unsigned int i;
+	unsigned int i, k;
 
 	simulate(&self->pl, variant->cfg, variant->weights_act, &self->r, self->st, &self->dev);
 	/* Contention ends: all but the first go idle. */
@@ -243,13 +243,15 @@ TEST_F(ctl, lone_container_gets_the_device)
 	 * For the grace interval the others may just be held back: weights
 	 * stay, but no cap is left on the one still busy.
 	 */
-	serve(&self->pl, self->st, variant->cfg, in);
-	share_step(&p, 1.0, variant->n, in, self->st, &self->dev, out);
-	for (i = 0; i < variant->n; i++) {
-		EXPECT_FALSE(out[i].set_weight);
-		EXPECT_EQ(0, self->st[i].cap);
+	for (k = 0; k < p.grace; k++) {
+		serve(&self->pl, self->st, variant->cfg, in);
+		share_step(&p, 1.0, variant->n, in, self->st, &self->dev, out);
+		for (i = 0; i < variant->n; i++) {
+			EXPECT_FALSE(out[i].set_weight);
+			EXPECT_EQ(0, self->st[i].cap);
+		}
+		EXPECT_NE(SHARE_LEVER_NONE, self->dev.lever);
 	}
-	EXPECT_NE(SHARE_LEVER_NONE, self->dev.lever);
 	/* Then contention is over: everything back to the configuration. */
 	serve(&self->pl, self->st, variant->cfg, in);
 	share_step(&p, 1.0, variant->n, in, self->st, &self->dev, out);

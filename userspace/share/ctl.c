@@ -23,7 +23,7 @@ void share_params_default(struct share_params *p)
 	p->gain = 0.5;
 	p->max_step = 2.0;
 	p->min_ios = 20;
-	p->grace = 1;
+	p->grace = 2;
 	p->levers = SHARE_LEVERS_AUTO;
 	p->weight_span = 4.0;
 	p->weight_tries = 4;
