@@ -13,3 +13,43 @@ median_time() {
 		echo $((t1 - t0))
 	done | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f\n", v[int((NR + 1) / 2)] / 1e9 }'
 }
+
+# rounds CMD...: RUNS rounds (default 3); each runs every command once, in a
+# rotating order, with a sync before each, so that no tool always runs first or
+# after another's writeback. Prints the median seconds of each command: the
+# "Run completed in S seconds" line it prints (qemu-img bench, blkprio img
+# bench), or with ROUNDS_WALL=1 its wall time. ROUNDS_PREP, when set, is run
+# before each command (e.g. removing the last output).
+rounds() {
+	local n=$# r i k t t0 t1
+	local -a cmds=("$@") times=()
+	for ((i = 0; i < n; i++)); do
+		times[i]=""
+	done
+	for ((r = 0; r < ${RUNS:-3}; r++)); do
+		for ((i = 0; i < n; i++)); do
+			k=$(((i + r) % n))
+			[ -n "${ROUNDS_PREP:-}" ] && eval "$ROUNDS_PREP"
+			sync
+			if [ -n "${ROUNDS_WALL:-}" ]; then
+				t0=$(date +%s.%N)
+				eval "${cmds[$k]}" >/dev/null 2>&1
+				t1=$(date +%s.%N)
+				t=$(echo "$t1 - $t0" | bc -l)
+			else
+				t=$(eval "${cmds[$k]}" 2>/dev/null |
+				    sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
+			fi
+			times[$k]="${times[$k]} ${t:-0}"
+		done
+	done
+	for ((i = 0; i < n; i++)); do
+		echo ${times[$i]} | tr ' ' '\n' | sort -n |
+			awk '{ v[NR] = $1 } END { printf "%.4f ", v[int((NR + 1) / 2)] }'
+	done
+	echo
+}
+
+# ratio A B: A / B with two decimals; mbps BYTES SECONDS: MiB/s.
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+mbps() { echo "$1 / 1048576 / $2" | bc -l | xargs printf '%.0f'; }

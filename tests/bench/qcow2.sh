@@ -33,8 +33,6 @@ pair_time() {
 	printf '%s\n' "${a[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f ", v[int((NR + 1) / 2)] / 1e9 }'
 	printf '%s\n' "${b[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f\n", v[int((NR + 1) / 2)] / 1e9 }'
 }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-mbps() { echo "$1 / 1048576 / $2" | bc -l | xargs printf '%.0f'; }
 
 # ---- 1 GiB fully allocated: qcow2 (written by qemu-io) and raw ---------------
 qemu-img create -q -f qcow2 "$dir/full.qcow2" 1G
@@ -53,29 +51,6 @@ report() {	# NAME BYTES OURS-S RAW-S QEMU-S
 }
 
 D=16
-# rounds: every round runs each command once, in a rotating order, with a
-# sync before each, so that no tool always runs first or after another's
-# writeback; prints the median "Run completed" seconds of each command
-rounds() {
-	local n=$# r i k t
-	local -a cmds=("$@") times=()
-	for ((i = 0; i < n; i++)); do
-		times[i]=""
-	done
-	for ((r = 0; r < RUNS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((i + r) % n))
-			sync
-			t=$(eval "${cmds[$k]}" 2>/dev/null | sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
-			times[$k]="${times[$k]} ${t:-0}"
-		done
-	done
-	for ((i = 0; i < n; i++)); do
-		echo ${times[$i]} | tr ' ' '\n' | sort -n |
-			awk '{ v[NR] = $1 } END { printf "%.4f ", v[int((NR + 1) / 2)] }'
-	done
-	echo
-}
 Q="$dir/full.qcow2" R="$dir/full.raw"
 read -r o r q < <(rounds "'$BLKPRIO' img bench -q -t none -d $D -s 1M -c 1024 '$Q'" \
 			 "'$BLKPRIO' img bench -q -f raw -t none -d $D -s 1M -c 1024 '$R'" \

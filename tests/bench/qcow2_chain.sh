@@ -35,30 +35,6 @@ done
 qemu-img compare -q "$dir/c3.qcow2" "$dir/flat.qcow2" || { echo "bench qcow2_chain: flat copy differs"; exit 1; }
 sync
 
-# rounds CMD...: each round runs every command once, rotating the order, with
-# a sync before each; prints the median "Run completed" seconds of each
-rounds() {
-	local n=$# r i k t
-	local -a cmds=("$@") times=()
-	for ((i = 0; i < n; i++)); do
-		times[i]=""
-	done
-	for ((r = 0; r < RUNS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((i + r) % n))
-			sync
-			t=$(eval "${cmds[$k]}" 2>/dev/null | sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
-			times[$k]="${times[$k]} ${t:-0}"
-		done
-	done
-	for ((i = 0; i < n; i++)); do
-		echo ${times[$i]} | tr ' ' '\n' | sort -n |
-			awk '{ v[NR] = $1 } END { printf "%.4f ", v[int((NR + 1) / 2)] }'
-	done
-	echo
-}
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-mbps() { echo "$1 / 1048576 / $2" | bc -l | xargs printf '%.0f'; }
 
 C="$dir/c3.qcow2" F="$dir/flat.qcow2"
 bench_pair() {	# NAME SIZE COUNT [EXTRA-OUR-OPTS]

@@ -51,7 +51,7 @@ for ((r = 0; r < RUNS; r++)); do
 done
 
 sec() { echo "${best[$1]} / 1000000000" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "${best[$2]} / ${best[$1]}" | bc -l | xargs printf '%.2f'; }
+best_ratio() { echo "${best[$2]} / ${best[$1]}" | bc -l | xargs printf '%.2f'; }
 size() { stat -c %s "$dir/$1.qcow2"; }
 pct() { echo "($(size "$1") - $(size "$2")) * 100 / $(size "$2")" | bc -l | xargs printf '%+.2f'; }
 verdict() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo met; else echo MISSED; fi; }
@@ -70,10 +70,10 @@ for c in zlib zstd; do
 		"$(sec qemu_$c)" "${cpu[qemu_$c]}" "$(size qemu_$c)" \
 		"$(sec qemu_${c}_W)" "${cpu[qemu_${c}_W]}" "$(size qemu_${c}_W)"
 	printf 'bench qcow2_compress: %s: %sx qemu-img -c, %sx qemu-img -c -W, size %s%% vs qemu-img -c\n' \
-		$c "$(ratio ours_$c qemu_$c)" "$(ratio ours_$c qemu_${c}_W)" "$(pct ours_$c qemu_$c)"
+		$c "$(best_ratio ours_$c qemu_$c)" "$(best_ratio ours_$c qemu_${c}_W)" "$(pct ours_$c qemu_$c)"
 done
-r1=$(ratio ours_zlib qemu_zlib)
-r2=$(ratio ours_zlib qemu_zlib_W)
+r1=$(best_ratio ours_zlib qemu_zlib)
+r2=$(best_ratio ours_zlib qemu_zlib_W)
 p=$(pct ours_zlib qemu_zlib)
 echo "bench qcow2_compress: goal zlib >= 1.9x qemu-img -c: $(verdict "$r1 >= 1.9");" \
 	"> 1.0x qemu-img -c -W: $(verdict "$r2 > 1.0");" \

@@ -25,40 +25,14 @@ cmp -s "$dir/check.raw" "$dir/in.raw" || { echo "bench qcow2_crypt: LUKS copy di
 rm -f "$dir/check.raw"
 sync
 
-# rounds CMD...: median wall seconds of each command
-rounds() {
-	local n=$# r i k t0 t1
-	local -a cmds=("$@") times=()
-	for ((i = 0; i < n; i++)); do
-		times[i]=""
-	done
-	for ((r = 0; r < RUNS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((i + r) % n))
-			rm -f "$dir/out.qcow2" "$dir/out.raw"
-			sync
-			t0=$(date +%s.%N)
-			eval "${cmds[$k]}" >/dev/null 2>&1
-			t1=$(date +%s.%N)
-			times[$k]="${times[$k]} $(echo "$t1 - $t0" | bc -l)"
-		done
-	done
-	for ((i = 0; i < n; i++)); do
-		echo ${times[$i]} | tr ' ' '\n' | sort -n |
-			awk '{ v[NR] = $1 } END { printf "%.3f ", v[int((NR + 1) / 2)] }'
-	done
-	echo
-}
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-
-read -r o q p < <(rounds \
+read -r o q p < <(ROUNDS_WALL=1 ROUNDS_PREP='rm -f "$dir/out.qcow2" "$dir/out.raw"' rounds \
 	"'$BLKPRIO' img convert $SEC -O qcow2 -o '$LUKS' '$dir/in.raw' '$dir/out.qcow2'" \
 	"qemu-img convert $SEC -O qcow2 -o '$LUKS' '$dir/in.raw' '$dir/out.qcow2'" \
 	"'$BLKPRIO' img convert -O qcow2 '$dir/in.raw' '$dir/out.qcow2'")
 printf 'bench qcow2_crypt: raw -> LUKS qcow2   blkprio %ss qemu-img %ss (blkprio/qemu-img %sx) | unencrypted blkprio %ss (encryption costs %sx)\n' \
 	"$o" "$q" "$(ratio "$q" "$o")" "$p" "$(ratio "$o" "$p")"
 "$BLKPRIO" img convert -O qcow2 "$dir/in.raw" "$dir/plain.qcow2"
-read -r o q p < <(rounds \
+read -r o q p < <(ROUNDS_WALL=1 ROUNDS_PREP='rm -f "$dir/out.qcow2" "$dir/out.raw"' rounds \
 	"'$BLKPRIO' img convert $SEC --image-opts '$(opts "$dir/src.qcow2")' -O raw '$dir/out.raw'" \
 	"qemu-img convert $SEC --image-opts '$(opts "$dir/src.qcow2")' -O raw '$dir/out.raw'" \
 	"'$BLKPRIO' img convert -O raw '$dir/plain.qcow2' '$dir/out.raw'")
