@@ -87,6 +87,7 @@ struct share_dev {
 	double err0;			/* worst relative error when weights started */
 	double capacity;		/* operations (or bytes) per second, all active */
 	unsigned int active;
+	bool fresh;			/* the competitors changed last interval */
 };
 
 /* What to write after a step. */

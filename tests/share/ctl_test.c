@@ -297,6 +297,41 @@ TEST(recovers_after_a_change)
 	EXPECT_LE(fabs(share / (2.0 / 3) - 1), 0.10) TH_LOG("share %.3f after the change", share);
 }
 
+/*
+ * A container joins one that ran alone, part-way through an interval: the
+ * shares are counted afresh from the first whole interval, so on a device
+ * whose weights work exactly nothing moves (the partial interval carried in
+ * the averages would read as the first one over-served).
+ */
+TEST(newcomer_counted_afresh)
+{
+	struct plant pl = { .capacity = 10000, .alpha = 1, .n = 2, .seed = 5 };
+	const unsigned int cfg[2] = { 128, 64 };
+	struct share_state st[N] = { 0 };
+	struct share_dev dev = { 0 };
+	struct share_input in[N];
+	struct share_out out[N];
+	struct share_params p;
+	unsigned int s, i;
+
+	share_params_default(&p);
+	p.weights_act = true;
+	pl.busy[0] = true;
+	for (s = 0; s < 20; s++) {
+		pl.busy[1] = s >= 10;
+		serve(&pl, st, cfg, in);
+		if (s == 10)
+			in[1].ios /= 4;	/* it started a quarter before the interval ended */
+		share_step(&p, 1.0, 2, in, st, &dev, out);
+		for (i = 0; i < 2; i++) {
+			EXPECT_FALSE(out[i].set_weight) TH_LOG("step %u: weight %u for %u", s,
+								out[i].weight, i);
+			EXPECT_FALSE(out[i].set_cap);
+		}
+	}
+	EXPECT_LE(fabs(st[0].realized - 2.0 / 3), 0.01);
+}
+
 TEST(floors_and_bounds)
 {
 	struct share_input in[2] = {

@@ -276,19 +276,24 @@ static double weights_moved(unsigned int n, const struct share_input *in,
 	return most;
 }
 
+static bool busy_now(const struct share_params *p, const struct share_input *in)
+{
+	return in->ios >= p->min_ios && in->weight > 0;
+}
+
 void share_step(const struct share_params *p, double dt, unsigned int n,
 		const struct share_input *in, struct share_state *st,
 		struct share_dev *dev, struct share_out *out)
 {
 	double wsum = 0, ssum = 0, worst = 0, e, a;
-	bool relaxing = false;
+	bool relaxing = false, changed = false;
 	unsigned int i, held = 0;
 
 	memset(out, 0, n * sizeof(*out));
 	dev->active = 0;
 	dev->capacity = 0;
 	for (i = 0; i < n; i++) {
-		bool busy = in[i].ios >= p->min_ios && in[i].weight > 0, hold = false;
+		bool busy = busy_now(p, &in[i]), hold = false;
 
 		/*
 		 * A busy container that went quiet for no longer than the grace
@@ -302,12 +307,22 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 			hold = true;
 			held++;
 		}
+		changed |= st[i].active != (busy || hold);
 		st[i].active = busy || hold;
+	}
+	for (i = 0; i < n; i++) {
 		if (!st[i].active)
 			continue;
-		if (busy) {
-			/* Averages start from the first busy interval. */
-			a = st[i].svc_avg > 0 ? p->smooth : 1;
+		if (busy_now(p, &in[i])) {
+			/*
+			 * Averages start from the first busy interval, and again
+			 * the interval after a container joined or left: the
+			 * interval of the change is a partial one (measured: a
+			 * newcomer's first part-second, carried in the average,
+			 * read as 43% for a 33% promise and moved the weights
+			 * the wrong way for four intervals).
+			 */
+			a = st[i].svc_avg > 0 && !changed && !dev->fresh ? p->smooth : 1;
 			st[i].svc_avg += a * (service(p, &in[i]) - st[i].svc_avg);
 			st[i].rate_avg += a * (rate(p, &in[i], dt) - st[i].rate_avg);
 		}
@@ -324,6 +339,13 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 			worst = e > worst ? e : worst;
 		}
 	}
+	/*
+	 * The set of competitors changed during this interval: its counts are
+	 * partial, so nothing moves until a whole interval has been seen.
+	 */
+	dev->fresh = changed && dev->active >= 2 && !held;
+	if (dev->fresh)
+		return;
 	/*
 	 * Someone went quiet: hold the weights until it is clear whether it
 	 * is gone, but take the caps off now. If it is gone, a cap would keep
