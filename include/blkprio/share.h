@@ -78,6 +78,7 @@ struct share_state {
 	unsigned int same;		/* steps in a row with that sign */
 	double svc_avg, rate_avg;	/* smoothed service and rate (schedulers serve in
 					 * slices, so one interval's share is noisy) */
+	double size_avg;		/* smoothed bytes per request */
 };
 
 /* Per device, between intervals. */
@@ -95,7 +96,9 @@ struct share_out {
 	bool set_weight;
 	unsigned int weight;
 	bool set_cap;
-	uint64_t cap_iops, cap_bps;	/* 0: no limit */
+	uint64_t cap_iops, cap_bps;	/* 0: no limit; bytes/s whenever the request size
+					 * is known (the throttle counts bios before
+					 * merging, the probes requests after) */
 };
 
 /*

@@ -53,3 +53,19 @@ rounds() {
 # ratio A B: A / B with two decimals; mbps BYTES SECONDS: MiB/s.
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 mbps() { echo "$1 / 1048576 / $2" | bc -l | xargs printf '%.0f'; }
+
+# share_rw_list WORKLOAD PRIOS: the --rw list of `bench effect` for a share run:
+# the workload for every container, or for "mixed" the first reads and the
+# others write (random, 4 KiB).
+share_rw_list() {
+	local w=$1 prios=$2 n i list=
+	n=$(echo "$prios" | tr ',' '\n' | wc -l)
+	for ((i = 0; i < n; i++)); do
+		if [ "$w" = mixed ]; then
+			[ $i = 0 ] && list=randread || list="$list,randwrite"
+		else
+			list="$list${list:+,}$w"
+		fi
+	done
+	echo "$list"
+}

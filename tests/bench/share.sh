@@ -22,20 +22,6 @@ PRIOS=${PRIOS:-"7,0 4,4 7,4,0"}
 out=$(mktemp -d /tmp/blkprio-bench-share.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-# mixed: the first container reads, the others write (random, 4 KiB)
-rw_list() {
-	local w=$1 prios=$2 n i list=
-	n=$(echo "$prios" | tr ',' '\n' | wc -l)
-	for ((i = 0; i < n; i++)); do
-		if [ "$w" = mixed ]; then
-			[ $i = 0 ] && list=randread || list="$list,randwrite"
-		else
-			list="$list${list:+,}$w"
-		fi
-	done
-	echo "$list"
-}
-
 echo "| scheduler | depth | IOPRIO | workload | promised | control off | control on | settled after | total IOPS off → on | alone idle → after (off; on) | result |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for qd in $IODEPTHS; do
@@ -44,7 +30,7 @@ for qd in $IODEPTHS; do
 for sched in $SCHEDS; do
 	for prios in $PRIOS; do
 		for w in $WORKLOADS; do
-			"$BLKPRIO" bench effect --prio "$prios" --rw "$(rw_list "$w" "$prios")" \
+			"$BLKPRIO" bench effect --prio "$prios" --rw "$(share_rw_list "$w" "$prios")" \
 				--scheduler "$sched" --runtime "$RUNTIME" --warmup "$WARMUP" \
 				--iodepth "$qd" --ioengine "$engine" \
 				--lone "$LONE" --tolerance 10 --control both --no-probes --json \

@@ -332,6 +332,37 @@ TEST(newcomer_counted_afresh)
 	EXPECT_LE(fabs(st[0].realized - 2.0 / 3), 0.01);
 }
 
+/*
+ * Caps are written in bytes/s at the container's request size: the throttle
+ * counts bios before the scheduler merges them into the requests the probes
+ * count, so a cap in operations would be off by the merge factor.
+ */
+TEST(caps_in_bytes)
+{
+	struct share_input in[2] = {
+		{ .weight = 128, .ios = 5000, .bytes = 5000ull * 24576 },
+		{ .weight = 64, .ios = 5000, .bytes = 5000ull * 4096 },
+	};
+	struct share_state st[2] = { 0 };
+	struct share_dev dev = { 0 };
+	struct share_out out[2];
+	struct share_params p;
+	unsigned int s, caps = 0;
+
+	share_params_default(&p);
+	p.weights_act = false;
+	for (s = 0; s < 10; s++) {
+		share_step(&p, 1.0, 2, in, st, &dev, out);
+		if (!out[1].set_cap || st[1].cap <= 0)
+			continue;
+		caps++;
+		EXPECT_EQ(0, out[1].cap_iops);
+		EXPECT_EQ((uint64_t)(st[1].cap * 4096 + 0.5), out[1].cap_bps);
+	}
+	EXPECT_GT(caps, 0);
+	EXPECT_EQ(0, st[0].cap);	/* the under-served one is never capped */
+}
+
 TEST(floors_and_bounds)
 {
 	struct share_input in[2] = {

@@ -146,15 +146,28 @@ static double step_factor(const struct share_params *p, struct share_state *s)
 	return f;
 }
 
+/*
+ * A cap is written in bytes/s whenever the container's request size is
+ * known: the throttle counts bios before the scheduler merges them, the
+ * probes count requests after, and only bytes are the same on both sides
+ * (measured: sequential 4 KiB reads at queue depth 8 merge about 6 to 1
+ * under mq-deadline, so a cap in operations held a container to a sixth of
+ * what the loop meant).
+ */
 static void put_cap(const struct share_params *p, struct share_state *s,
 		    struct share_out *o, double cap)
 {
+	double bps = p->measure == SHARE_BYTES ? cap : cap * s->size_avg;
+
 	s->cap = cap;
 	o->set_cap = true;
-	o->cap_iops = p->measure == SHARE_BYTES || cap <= 0 ? 0 : (uint64_t)(cap + 0.5);
-	o->cap_bps = p->measure != SHARE_BYTES || cap <= 0 ? 0 : (uint64_t)(cap + 0.5);
-	if (cap > 0 && !o->cap_iops && !o->cap_bps)
-		o->cap_iops = 1;	/* never round a cap into "no cap" */
+	o->cap_iops = o->cap_bps = 0;
+	if (cap <= 0)
+		return;
+	if (bps > 0)
+		o->cap_bps = bps < 1 ? 1 : (uint64_t)(bps + 0.5);
+	else
+		o->cap_iops = cap < 1 ? 1 : (uint64_t)(cap + 0.5);	/* never "no cap" */
 }
 
 static void put_weight(struct share_state *s, struct share_out *o, double w,
@@ -187,7 +200,7 @@ static void release(const struct share_input *in, struct share_state *s,
 	s->gain = 0;
 	s->last_sign = 0;
 	s->same = 0;
-	s->svc_avg = s->rate_avg = 0;
+	s->svc_avg = s->rate_avg = s->size_avg = 0;
 }
 
 static void weight_step(const struct share_params *p, const struct share_input *in,
@@ -325,6 +338,8 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 			a = st[i].svc_avg > 0 && !changed && !dev->fresh ? p->smooth : 1;
 			st[i].svc_avg += a * (service(p, &in[i]) - st[i].svc_avg);
 			st[i].rate_avg += a * (rate(p, &in[i], dt) - st[i].rate_avg);
+			st[i].size_avg += a * ((double)in[i].bytes / (double)in[i].ios -
+					       st[i].size_avg);
 		}
 		dev->active++;
 		wsum += in[i].weight;
