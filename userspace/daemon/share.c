@@ -262,7 +262,8 @@ void dm_share_metrics(struct daemon *d, FILE *f)
 		fprintf(f, "blkprio_share_weight{ctid=\"%s\",device=\"%s\"} %u\n",
 			rows[i].ctid, rows[i].device, rows[i].weight);
 	fprintf(f, "# HELP blkprio_share_cap The throttle cap set by the controller "
-		"(operations/s, or bytes/s when measuring bytes; 0 none).\n"
+		"(requests/s as the probes count them, or bytes/s when measuring bytes; "
+		"written to the throttle as bytes/s at the container's request size; 0 none).\n"
 		"# TYPE blkprio_share_cap gauge\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "blkprio_share_cap{ctid=\"%s\",device=\"%s\"} %.0f\n",
