@@ -200,8 +200,10 @@ fi
 sigtest() {
 	local dd=$1 out=$2 pid
 	mkfifo "$out.fifo"
+	# A shell started in the background ignores SIGINT and passes that on
+	# (ignored signals cannot be reset by the shell): reset it for dd.
 	# shellcheck disable=SC2086
-	$dd if="$out.fifo" of=/dev/null bs=1k 2> "$out.err" &
+	env --default-signal=INT,USR1 $dd if="$out.fifo" of=/dev/null bs=1k 2> "$out.err" &
 	pid=$!
 	exec 7> "$out.fifo"
 	head -c 3000 /dev/zero >&7
@@ -211,9 +213,10 @@ sigtest() {
 	head -c 1000 /dev/zero >&7
 	sleep 0.3
 	kill -INT $pid
+	sleep 0.3
+	exec 7>&-	# a dd that survived SIGINT sees the end of input: no hang
 	wait $pid
 	echo $? > "$out.rc"
-	exec 7>&-
 	mask < "$out.err" > "$out.masked"
 }
 # Job control, so the background dd does not start with SIGINT ignored.
