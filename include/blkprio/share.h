@@ -48,6 +48,8 @@ struct share_params {
 	double smooth;			/* weight of the newest interval in the averages (0.3) */
 	bool weights_act;		/* the device runs BFQ (or v2 io.cost) */
 	unsigned int weight_min, weight_max;	/* the weight file's range */
+	double binding;			/* a cap holds a container doing at least this
+					 * share of it in an interval (0.9) */
 };
 
 void share_params_default(struct share_params *p);

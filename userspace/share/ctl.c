@@ -32,6 +32,7 @@ void share_params_default(struct share_params *p)
 	p->weights_act = true;
 	p->weight_min = 1;
 	p->weight_max = 1000;
+	p->binding = 0.9;
 }
 
 
@@ -182,24 +183,35 @@ static void put_weight(struct share_state *s, struct share_out *o, double w,
 	}
 }
 
-/* Back to the configured settings: weights as mapped, no caps. */
-static void release(const struct share_input *in, struct share_state *s,
-		    struct share_out *o)
+/*
+ * The weight back to the configured one, and the step history with it (it
+ * belongs to the lever that took it). The averages stay: the container is
+ * still competing, and caps are written at its measured request size.
+ */
+static void weight_back(const struct share_input *in, struct share_state *s,
+			struct share_out *o)
 {
 	if (s->weight > 0) {
 		o->set_weight = (unsigned int)lround(s->weight) != in->weight;
 		o->weight = in->weight;
 		s->weight = 0;
 	}
+	s->gain = 0;
+	s->last_sign = 0;
+	s->same = 0;
+}
+
+/* Back to the configured settings: weights as mapped, no caps, nothing kept. */
+static void release(const struct share_input *in, struct share_state *s,
+		    struct share_out *o)
+{
+	weight_back(in, s, o);
 	if (s->cap > 0) {
 		s->cap = 0;
 		o->set_cap = true;
 	}
 	s->lever = SHARE_LEVER_NONE;
 	s->quiet = 0;
-	s->gain = 0;
-	s->last_sign = 0;
-	s->same = 0;
 	s->svc_avg = s->rate_avg = s->size_avg = 0;
 }
 
@@ -228,7 +240,7 @@ static void cap_step(const struct share_params *p, const struct share_input *in,
 	double e = s->realized / s->promised - 1, cap, floor = p->floor_share * capacity;
 
 	if (s->weight > 0)
-		release(in, s, o);	/* caps work against the configured weights */
+		weight_back(in, s, o);	/* caps work against the configured weights */
 	if (e > p->deadband && !relaxing && s->cap <= 0) {
 		/*
 		 * Over-served, first cap: straight to its promised share of what
@@ -408,12 +420,18 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 	}
 	/*
 	 * Caps are taken back before new ones are set: while a capped container
-	 * is short of its promise, loosening its cap is the step (tightening
-	 * the others too would only cost throughput).
+	 * is short of its promise because its cap holds it (this interval's rate
+	 * at the cap), loosening its cap is the step (tightening the others too
+	 * would only cost throughput). One short of its promise well under its
+	 * cap is held back by the others, not by its cap: they are tightened
+	 * (measured: a BFQ reader capped at 8,500 reads/s doing 7,500 while an
+	 * uncapped writer took 45% for a 33% promise; loosening the reader's cap
+	 * alone changed nothing for ten intervals).
 	 */
 	for (i = 0; i < n; i++)
 		relaxing |= st[i].active && st[i].cap > 0 &&
-			    st[i].realized / st[i].promised - 1 < -p->deadband;
+			    st[i].realized / st[i].promised - 1 < -p->deadband &&
+			    rate(p, &in[i], dt) >= p->binding * st[i].cap;
 	for (i = 0; i < n; i++) {
 		if (!st[i].active)
 			release(&in[i], &st[i], &out[i]);
