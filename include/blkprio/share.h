@@ -47,9 +47,13 @@ struct share_params {
 	double floor_share;		/* a cap never below this share of capacity (0.05) */
 	double smooth;			/* weight of the newest interval in the averages (0.3) */
 	bool weights_act;		/* the device runs BFQ (or v2 io.cost) */
+	bool weights_act_writes;	/* they also split writes issued one at a time
+					 * (false): caps from the start for those */
 	unsigned int weight_min, weight_max;	/* the weight file's range */
 	double binding;			/* a cap holds a container doing at least this
 					 * share of it in an interval (0.9) */
+	double min_elasticity;		/* weights that moved the shares less than this
+					 * power of their own move do not act (0.3) */
 };
 
 void share_params_default(struct share_params *p);
@@ -64,7 +68,10 @@ const char *share_levers_name(enum share_levers l);
 struct share_input {
 	unsigned int weight;		/* configured (from its IOPRIO and the map) */
 	uint64_t ios, bytes;
+	uint64_t writes;		/* of the ios, writes */
 	uint64_t device_ns;		/* sum of issue-to-completion times */
+	uint64_t latency_ns;		/* sum of whole request times (allocation to
+					 * completion): requests in flight x interval */
 };
 
 /* Kept per container and device between intervals. */
@@ -81,16 +88,22 @@ struct share_state {
 	double svc_avg, rate_avg;	/* smoothed service and rate (schedulers serve in
 					 * slices, so one interval's share is noisy) */
 	double size_avg;		/* smoothed bytes per request */
+	double ref_weight, ref_share;	/* weight and share when the weights' effect
+					 * started to be measured */
 };
 
 /* Per device, between intervals. */
 struct share_dev {
 	enum share_lever lever;		/* the lever in use */
 	unsigned int tries;		/* intervals the weights have tried */
+	unsigned int flat;		/* intervals in a row the shares did not answer */
 	double err0;			/* worst relative error when weights started */
 	double capacity;		/* operations (or bytes) per second, all active */
 	unsigned int active;
 	bool fresh;			/* the competitors changed last interval */
+	bool restart;			/* averages start again next interval (a cap
+					 * came on or off) */
+	bool ref;			/* ref_weight/ref_share taken for the set */
 };
 
 /* What to write after a step. */

@@ -153,6 +153,9 @@ static void account(struct daemon *d, struct lat_cgmap *map, const struct lat_en
 	in = &sd->in[k];
 	in->ios += x->count;
 	in->bytes += x->bytes;
+	if (e->op == LAT_WRITE)
+		in->writes += x->count;
+	in->latency_ns += x->sum_ns;
 	/* Device time where the kernel split it; else the whole latency. */
 	in->device_ns += x->split ? (uint64_t)((double)x->device_ns * x->count / x->split) :
 				    x->sum_ns;
