@@ -360,10 +360,11 @@ static void take_ref(unsigned int n, const struct share_input *in, struct share_
 /*
  * An active container doing mostly writes, one at a time: fewer than two
  * requests in flight on average (its summed whole request times over the
- * interval, Little's law; not the device part, which BFQ keeps short). BFQ's weights act on a queue that stays backlogged or that
- * it idles for; a writer at queue depth 1 is neither (measured: weights 2:1
- * split such writes 1.02:1), while at queue depth 8 they split writes as
- * promised (68.3:31.7 with control off).
+ * interval, by Little's law; not the device part, which BFQ keeps short).
+ * BFQ's weights act on a queue that stays backlogged or that it idles for; a
+ * writer at queue depth 1 is neither (measured: weights 2:1 split such writes
+ * 1.02:1), while at queue depth 8 they split writes as promised (68.3:31.7
+ * with control off).
  */
 static bool writing(unsigned int n, const struct share_input *in,
 		    const struct share_state *st, double dt)
@@ -503,9 +504,10 @@ void share_step(const struct share_params *p, double dt, unsigned int n,
 	 * cap only disturbs the scheduler (measured: capping a sequential reader
 	 * under BFQ 3% below its rate cost it a quarter of its share).
 	 *
-	 * Sooner when the shares plainly do not answer: the weights' ratios
-	 * moved 3x since the reference and the shares' moved less than the
-	 * min_elasticity power of that, two intervals in a row (measured: BFQ
+	 * Sooner when the shares plainly do not answer: the weights' ratio
+	 * moved 2x since the reference (for two containers; the spread of
+	 * log(weight) as much for more) and the shares' ratio moved less than
+	 * the min_elasticity power of that, two intervals in a row (measured: BFQ
 	 * with a reader and a writer, weights walked from 128:64 to 380:16 in
 	 * twelve intervals with the shares at 52:48 throughout; the noise of the
 	 * writer's share kept resetting the count above).
