@@ -307,6 +307,59 @@ TEST_F(ctl, weights_judged_by_their_effect)
 }
 
 /*
+ * Two containers, IOPRIO 7 and 0 (128:64), both busy on a simulated device,
+ * driven one interval at a time by the tests below.
+ */
+struct pair {
+	struct plant pl;
+	unsigned int cfg[2];
+	struct share_state st[N];
+	struct share_dev dev;
+	struct share_input in[N];
+	struct share_out out[N];
+	struct share_params p;
+};
+
+static void pair_init(struct pair *r, double alpha, double noise, unsigned int seed,
+		      bool weights_act)
+{
+	memset(r, 0, sizeof(*r));
+	r->pl.capacity = 10000;
+	r->pl.alpha = alpha;
+	r->pl.noise = noise;
+	r->pl.n = 2;
+	r->pl.seed = seed;
+	r->pl.busy[0] = r->pl.busy[1] = true;
+	r->cfg[0] = 128;
+	r->cfg[1] = 64;
+	share_params_default(&r->p);
+	r->p.weights_act = weights_act;
+}
+
+static void pair_serve(struct pair *r)
+{
+	serve(&r->pl, r->st, r->cfg, r->in);
+}
+
+static void pair_step(struct pair *r)
+{
+	share_step(&r->p, 1.0, 2, r->in, r->st, &r->dev, r->out);
+}
+
+/* The loop starts over on the same device: no state kept. */
+static void pair_forget(struct pair *r)
+{
+	memset(r->st, 0, sizeof(r->st));
+	memset(&r->dev, 0, sizeof(r->dev));
+}
+
+/* The first container's part of this interval's operations. */
+static double pair_first_share(const struct pair *r)
+{
+	return (double)r->in[0].ios / (double)(r->in[0].ios + r->in[1].ios);
+}
+
+/*
  * The averages start again after a cap comes on: the first cap is a big step
  * (straight to the promise), and the averages still carrying the intervals
  * before it would read as over-served for two or three more intervals and
@@ -315,27 +368,19 @@ TEST_F(ctl, weights_judged_by_their_effect)
  */
 TEST(first_cap_lands_without_overshoot)
 {
-	struct plant pl = { .capacity = 10000, .alpha = 0, .noise = 0.03, .n = 2, .seed = 9 };
-	const unsigned int cfg[2] = { 128, 64 };
-	struct share_state st[N] = { 0 };
-	struct share_dev dev = { 0 };
-	struct share_input in[N];
-	struct share_out out[N];
-	struct share_params p;
+	struct pair r;
 	double low = 1, share;
 	unsigned int s;
 	bool capped = false;
 
-	share_params_default(&p);
-	p.weights_act = false;
-	pl.busy[0] = pl.busy[1] = true;
+	pair_init(&r, 0, 0.03, 9, false);
 	for (s = 0; s < 30; s++) {
-		serve(&pl, st, cfg, in);
-		share = (double)in[1].ios / (double)(in[0].ios + in[1].ios);
+		pair_serve(&r);
+		share = 1 - pair_first_share(&r);
 		if (capped && share < low)
 			low = share;
-		share_step(&p, 1.0, 2, in, st, &dev, out);
-		capped |= st[1].cap > 0;
+		pair_step(&r);
+		capped |= r.st[1].cap > 0;
 	}
 	EXPECT_TRUE(capped);
 	EXPECT_GE(low, 0.9 / 3) TH_LOG("the capped one went down to %.3f for 0.333", low);
@@ -349,51 +394,41 @@ TEST(first_cap_lands_without_overshoot)
  */
 TEST(writers_go_straight_to_caps)
 {
-	struct plant pl = { .capacity = 10000, .alpha = 0, .noise = 0.03, .n = 2, .seed = 4 };
-	const unsigned int cfg[2] = { 128, 64 };
-	struct share_state st[N] = { 0 };
-	struct share_dev dev = { 0 };
-	struct share_input in[N];
-	struct share_out out[N];
-	struct share_params p;
+	struct pair r;
 	unsigned int s, i;
 
-	share_params_default(&p);
-	p.weights_act = true;
-	pl.busy[0] = pl.busy[1] = true;
-	pl.writes[1] = true;
+	pair_init(&r, 0, 0.03, 4, true);
+	r.pl.writes[1] = true;
 	for (s = 0; s < 30; s++) {
-		serve(&pl, st, cfg, in);
-		share_step(&p, 1.0, 2, in, st, &dev, out);
+		pair_serve(&r);
+		pair_step(&r);
 		for (i = 0; i < 2; i++)
-			EXPECT_FALSE(out[i].set_weight) TH_LOG("step %u: weight for %u", s, i);
+			EXPECT_FALSE(r.out[i].set_weight) TH_LOG("step %u: weight for %u", s, i);
 		if (s >= 1)
-			EXPECT_EQ(SHARE_LEVER_CAP, dev.lever);
+			EXPECT_EQ(SHARE_LEVER_CAP, r.dev.lever);
 	}
-	EXPECT_LE(fabs(st[0].realized / (2.0 / 3) - 1), 0.10);
+	EXPECT_LE(fabs(r.st[0].realized / (2.0 / 3) - 1), 0.10);
 
 	/* Readers only: weights; then the second turns to writing. */
-	memset(st, 0, sizeof(st));
-	memset(&dev, 0, sizeof(dev));
-	pl.writes[1] = false;
+	pair_forget(&r);
+	r.pl.writes[1] = false;
 	for (s = 0; s < 4; s++) {
-		serve(&pl, st, cfg, in);
-		share_step(&p, 1.0, 2, in, st, &dev, out);
+		pair_serve(&r);
+		pair_step(&r);
 	}
-	EXPECT_EQ(SHARE_LEVER_WEIGHT, dev.lever);
-	pl.writes[1] = true;
-	serve(&pl, st, cfg, in);
-	share_step(&p, 1.0, 2, in, st, &dev, out);
-	EXPECT_EQ(SHARE_LEVER_CAP, dev.lever);
+	EXPECT_EQ(SHARE_LEVER_WEIGHT, r.dev.lever);
+	r.pl.writes[1] = true;
+	pair_serve(&r);
+	pair_step(&r);
+	EXPECT_EQ(SHARE_LEVER_CAP, r.dev.lever);
 
-	memset(st, 0, sizeof(st));
-	memset(&dev, 0, sizeof(dev));
-	pl.depth = 8;
+	pair_forget(&r);
+	r.pl.depth = 8;
 	for (s = 0; s < 4; s++) {
-		serve(&pl, st, cfg, in);
-		share_step(&p, 1.0, 2, in, st, &dev, out);
+		pair_serve(&r);
+		pair_step(&r);
 	}
-	EXPECT_EQ(SHARE_LEVER_WEIGHT, dev.lever);
+	EXPECT_EQ(SHARE_LEVER_WEIGHT, r.dev.lever);
 }
 
 /*
@@ -403,26 +438,18 @@ TEST(writers_go_straight_to_caps)
  */
 TEST(recovers_after_a_change)
 {
-	struct plant pl = { .capacity = 10000, .alpha = 0, .noise = 0.10, .n = 2, .seed = 11 };
-	const unsigned int cfg[2] = { 128, 64 };
-	struct share_state st[N] = { 0 };
-	struct share_dev dev = { 0 };
-	struct share_input in[N];
-	struct share_out out[N];
-	struct share_params p;
+	struct pair r;
 	double share = 0;
 	unsigned int s;
 
-	pl.busy[0] = pl.busy[1] = true;
-	share_params_default(&p);
-	p.weights_act = false;
+	pair_init(&r, 0, 0.10, 11, false);
 	for (s = 0; s < 100; s++) {
 		/* Steps 40..59: the first container is slowed down by something else. */
-		pl.limit = s >= 40 && s < 60 ? 2500 : 0;
-		serve(&pl, st, cfg, in);
-		share_step(&p, 1.0, 2, in, st, &dev, out);
+		r.pl.limit = s >= 40 && s < 60 ? 2500 : 0;
+		pair_serve(&r);
+		pair_step(&r);
 		if (s >= 80 && s < 90)
-			share += (double)in[0].ios / (double)(in[0].ios + in[1].ios) / 10;
+			share += pair_first_share(&r) / 10;
 	}
 	EXPECT_LE(fabs(share / (2.0 / 3) - 1), 0.10) TH_LOG("share %.3f after the change", share);
 }
@@ -435,31 +462,23 @@ TEST(recovers_after_a_change)
  */
 TEST(newcomer_counted_afresh)
 {
-	struct plant pl = { .capacity = 10000, .alpha = 1, .n = 2, .seed = 5 };
-	const unsigned int cfg[2] = { 128, 64 };
-	struct share_state st[N] = { 0 };
-	struct share_dev dev = { 0 };
-	struct share_input in[N];
-	struct share_out out[N];
-	struct share_params p;
+	struct pair r;
 	unsigned int s, i;
 
-	share_params_default(&p);
-	p.weights_act = true;
-	pl.busy[0] = true;
+	pair_init(&r, 1, 0, 5, true);
 	for (s = 0; s < 20; s++) {
-		pl.busy[1] = s >= 10;
-		serve(&pl, st, cfg, in);
+		r.pl.busy[1] = s >= 10;
+		pair_serve(&r);
 		if (s == 10)
-			in[1].ios /= 4;	/* it started a quarter before the interval ended */
-		share_step(&p, 1.0, 2, in, st, &dev, out);
+			r.in[1].ios /= 4;	/* it started a quarter before the interval ended */
+		pair_step(&r);
 		for (i = 0; i < 2; i++) {
-			EXPECT_FALSE(out[i].set_weight) TH_LOG("step %u: weight %u for %u", s,
-								out[i].weight, i);
-			EXPECT_FALSE(out[i].set_cap);
+			EXPECT_FALSE(r.out[i].set_weight) TH_LOG("step %u: weight %u for %u", s,
+								  r.out[i].weight, i);
+			EXPECT_FALSE(r.out[i].set_cap);
 		}
 	}
-	EXPECT_LE(fabs(st[0].realized - 2.0 / 3), 0.01);
+	EXPECT_LE(fabs(r.st[0].realized - 2.0 / 3), 0.01);
 }
 
 /*
@@ -535,30 +554,23 @@ TEST(switch_to_caps_keeps_the_competitors)
  */
 TEST(tightens_others_when_a_cap_does_not_hold)
 {
-	struct plant pl = { .capacity = 10000, .alpha = 0, .noise = 0.03, .n = 2, .seed = 3 };
-	const unsigned int cfg[2] = { 128, 64 };
-	struct share_state st[N] = { 0 };
-	struct share_dev dev = { .lever = SHARE_LEVER_CAP };
-	struct share_input in[N];
-	struct share_out out[N];
-	struct share_params p;
+	struct pair r;
 	unsigned int s, first = 0;
 	double share = 0;
 
-	share_params_default(&p);
-	p.weights_act = true;
-	pl.busy[0] = pl.busy[1] = true;
+	pair_init(&r, 0, 0.03, 3, true);
 	/* An old cap on the first, settled to small steps; the device splits 50:50. */
-	st[0].cap = 7000;
-	st[0].gain = p.gain / 8;
-	st[0].last_sign = -1;
+	r.dev.lever = SHARE_LEVER_CAP;
+	r.st[0].cap = 7000;
+	r.st[0].gain = r.p.gain / 8;
+	r.st[0].last_sign = -1;
 	for (s = 0; s < 40; s++) {
-		serve(&pl, st, cfg, in);
-		share_step(&p, 1.0, 2, in, st, &dev, out);
-		if (!first && st[1].cap > 0)
+		pair_serve(&r);
+		pair_step(&r);
+		if (!first && r.st[1].cap > 0)
 			first = s;
 		if (s >= 30)
-			share += (double)in[0].ios / (double)(in[0].ios + in[1].ios) / 10;
+			share += pair_first_share(&r) / 10;
 	}
 	EXPECT_GT(first, 0);
 	EXPECT_LE(first, 3) TH_LOG("the over-served one capped only at step %u", first);
