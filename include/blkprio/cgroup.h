@@ -50,6 +50,26 @@ const char *cg_controller_name(const struct cg_layout *l);
 /* Translate a libcgroup return code (ECG*, or already -errno) to -errno. */
 int cg_errno(int ret);
 
+/* ---- levers: how IOPRIO takes effect on a device ---------------------------
+ *
+ * One per device, the best the kernel offers:
+ *   bfq     BFQ weights (blkio.bfq.weight, io.bfq.weight)
+ *   iocost  io.cost weights (io.weight on v2, io.cost enabled for the device)
+ *   caps    blkpriod's share control: closed-loop throttle caps
+ *           (blkio.throttle.*, io.max), measured by the latency probes
+ *   none    nothing acts; why says why
+ * These names are the ones every view shows (check, list, top, /metrics,
+ * the daemon's log, the share state file).
+ */
+enum cg_lever { CG_LEVER_NONE, CG_LEVER_BFQ, CG_LEVER_IOCOST, CG_LEVER_CAPS, CG_NLEVERS };
+
+const char *cg_lever_name(enum cg_lever l);
+int cg_lever_parse(const char *s, enum cg_lever *l);
+/* bfq and iocost: the lever is a weight file. */
+bool cg_lever_is_weight(enum cg_lever l);
+/* A set of levers (bit 1 << lever) as "bfq,caps" in that order; "-" when empty. */
+const char *cg_levers_join(unsigned int set, char *buf, size_t len);
+
 /* ---- container <-> cgroup path templates --------------------------------
  *
  * CGROUP_PATHS is a list of templates separated by blanks or commas, tried in
@@ -135,11 +155,12 @@ bool cg_weight_matches(const struct prio_map *map, int ioprio,
 		       const struct cg_weights *have);
 
 /*
- * A weight for one device only (BFQ's per-device override); 0 drops the
- * override so the cgroup's default weight applies again.
+ * A weight for one device only, in the lever's file (bfq: BFQ's per-device
+ * override; iocost: "MAJ:MIN W" in io.weight); 0 drops the override so the
+ * cgroup's default weight applies again. -EINVAL for a lever without weights.
  */
-int cg_weight_dev_set(const struct cg_layout *l, const char *rel, unsigned int major,
-		      unsigned int minor, unsigned int weight);
+int cg_weight_dev_set(const struct cg_layout *l, const char *rel, enum cg_lever lever,
+		      unsigned int major, unsigned int minor, unsigned int weight);
 
 /* ---- throttle limits ---------------------------------------------------- */
 
@@ -172,6 +193,15 @@ int cg_task_ioprio_get(pid_t tid, int *class_, int *level);
 /* ---- the daemon's config (blkpriod.conf), shared with the CLI ------------- */
 
 #define CG_CONFIG_DEFAULT	"/etc/blkprio/blkpriod.conf"
+
+/*
+ * SHARE_CONTROL: auto (default) runs share control on the devices whose
+ * lever is caps (no weights there); yes on every device blkpriod sees
+ * (BFQ's weights too); no nowhere.
+ */
+enum cg_share_mode { CG_SHARE_AUTO, CG_SHARE_YES, CG_SHARE_NO };
+const char *cg_share_mode_name(enum cg_share_mode m);
+int cg_share_mode_parse(const char *s, enum cg_share_mode *m);
 #define CG_DEVICES_MAX		32
 
 struct cg_config {
@@ -184,6 +214,9 @@ struct cg_config {
 	struct cg_dev bfq[CG_DEVICES_MAX];
 	size_t nthrottle;		/* THROTTLE_DEVICES: where limits go */
 	struct cg_dev throttle[CG_DEVICES_MAX];
+	enum cg_share_mode share;	/* SHARE_CONTROL */
+	char share_devices[256];	/* SHARE_DEVICES: blank/comma-separated names, "" all */
+	bool latency;			/* LATENCY: load the probes */
 	struct conf raw;		/* every key, for other modules' keys */
 };
 
@@ -197,6 +230,8 @@ int cg_config_init(struct cg_config *c);
  */
 int cg_config_load(struct cg_config *c, const char *path, conf_diag_fn diag, void *ctx);
 void cg_config_free(struct cg_config *c);
+/* Whether SHARE_DEVICES names the device (always true when it is blank). */
+bool cg_config_share_device(const struct cg_config *c, const char *name);
 
 /* ---- one container, everything ------------------------------------------ */
 
@@ -212,10 +247,12 @@ struct cg_apply_result {
 };
 
 /*
- * Apply a container's effective settings to its cgroup: weight, limits on
+ * Apply a container's effective settings to its cgroup: weight (in the
+ * weight files that exist; r->written says which), limits on
  * THROTTLE_DEVICES, and task ioprio if APPLY_TASK_IOPRIO. Returns 0,
  * -ENOENT when the container has no cgroup (not running), or -errno of the
- * first failing write (-ENODEV: no weight file, weights cannot work).
+ * first failing write. A cgroup without weight files is fine: the lever of
+ * its devices is then caps (share control) or none.
  */
 int cg_ct_apply(const struct cg_ctx *cx, const char *ctid, const struct ct_settings *s,
 		struct cg_apply_result *r);
@@ -224,13 +261,18 @@ int cg_ct_apply(const struct cg_ctx *cx, const char *ctid, const struct ct_setti
 
 struct cg_devcheck {
 	char name[32];			/* "sda", "loop0" */
+	enum cg_version ver;		/* of the layout it was checked in */
 	unsigned int major, minor;
+	uint64_t sectors;		/* size (0: an empty loop device, say) */
 	char sched[16];			/* active scheduler, "" if none */
 	bool bfq_avail;			/* "bfq" offered in queue/scheduler */
+	bool bfq_module;		/* not offered, but the kernel has it as a module */
 	int low_latency;		/* BFQ low_latency 0/1, -1 when not BFQ */
+	bool bfq_groups;		/* BFQ has cgroup support (its weight files) */
 	bool iocost;			/* v2 io.cost.qos has enable=1 for it */
-	bool weights_work;		/* BFQ active, or io.cost on v2 */
-	const char *why;		/* static text when !weights_work */
+	bool throttle;			/* the throttle files exist (blkio.throttle / io.max) */
+	bool btf;			/* kernel BTF: the latency probes can load */
+	bool weights_work;		/* BFQ active with groups, or io.cost on v2 */
 };
 
 /*
@@ -242,5 +284,23 @@ void cg_dev_names_free(char **names, size_t n);
 int cg_dev_check(const struct cg_layout *l, const char *name, struct cg_devcheck *c);
 /* echo bfq > /sys/block/NAME/queue/scheduler. -ENOTSUP when BFQ is absent. */
 int cg_dev_set_bfq(const char *name);
+
+/* ---- the lever of a device ------------------------------------------------ */
+
+struct cg_lever_choice {
+	enum cg_lever lever;
+	bool share;			/* blkpriod's share control runs on the device */
+	bool kept;			/* the promise (shares as the weights say) can be kept */
+	char why[160];			/* how it acts, or why nothing does */
+	char fix[200];			/* what would do better ("" nothing) */
+};
+
+/*
+ * The lever for a checked device under the daemon's settings (SHARE_CONTROL,
+ * SHARE_DEVICES, LATENCY). probes: the latency probes are (or can be)
+ * loaded; callers that loaded them know, others pass c->btf.
+ */
+void cg_dev_lever(const struct cg_devcheck *c, const struct cg_config *cfg, bool probes,
+		  struct cg_lever_choice *out);
 
 #endif

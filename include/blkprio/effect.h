@@ -2,8 +2,9 @@
 /*
  * The effect proof: containers of different IOPRIO, made through the path a
  * real host uses (config files applied by blkpriod), run the same competing
- * workload on a BFQ device at once; their measured shares are compared with
- * the shares their weights predict.
+ * workload on one device at once, under the lever blkpriod uses there (BFQ
+ * where the kernel has it, else share control's caps); their measured
+ * shares are compared with the shares their weights predict.
  *
  * Share: a container's service in the measured window divided by all
  * containers' service, counted as blkpriod's share control counts it (the
@@ -28,6 +29,8 @@
 #define EFFECT_MAX_PHASES	2
 
 enum effect_disk { EFFECT_DISK_RAW, EFFECT_DISK_QCOW2 };
+/* blkpriod's SHARE_CONTROL for the run: auto (its default), on (yes), off (no). */
+enum effect_control { EFFECT_CONTROL_AUTO, EFFECT_CONTROL_ON, EFFECT_CONTROL_OFF };
 
 /* BFQ tunables to set on the device; -1 leaves the kernel's value. */
 struct effect_sched {
@@ -62,8 +65,9 @@ struct effect_opts {
 	double tolerance;		/* default 0.15 */
 	const char *weight_map;		/* WEIGHT_MAP; NULL: openvz */
 	struct effect_sched sched;
-	const char *scheduler;		/* "bfq" (default) or another, e.g. mq-deadline */
-	bool control;			/* blkpriod's closed-loop share control */
+	const char *scheduler;		/* NULL: bfq where the kernel has it, else the
+					 * device's own; or a name, e.g. mq-deadline */
+	enum effect_control control;	/* blkpriod's closed-loop share control */
 	const char *daemon;		/* blkpriod to run */
 	const char *metrics;		/* its METRICS_LISTEN (NULL: no metrics) */
 	const char *cli;		/* blkprio, for live changes */
@@ -118,7 +122,10 @@ struct effect_report {
 	char sched[16];
 	struct effect_sched sched_used;	/* as read back */
 	char map[96];
-	char control[4];		/* "on" or "off" */
+	char control[4];		/* share control ran on the device: "on" or "off" */
+	char control_mode[5];		/* SHARE_CONTROL asked for: auto, on, off */
+	char lever[8];			/* the device's lever: bfq, iocost, caps, none */
+	char lever_why[160];		/* how it acts, or why nothing does */
 	char rw[72];			/* "randread", or one per container: "read,write" */
 	char measure[8];		/* iops, bytes or time */
 	char disk[8];

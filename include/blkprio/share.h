@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <blkprio/cgroup.h>
+
 enum share_measure { SHARE_TIME, SHARE_IOPS, SHARE_BYTES };
 enum share_lever { SHARE_LEVER_NONE, SHARE_LEVER_WEIGHT, SHARE_LEVER_CAP };
 /* Which levers may be used (SHARE_LEVERS): weights then caps, or one of them. */
@@ -125,10 +127,18 @@ void share_step(const struct share_params *p, double interval_s, unsigned int n,
 		struct share_dev *dev, struct share_out *out);
 
 /*
+ * What to write for the cap in force in s (s->cap; 0: none), as the step
+ * that set it wrote it: bytes/s at the smoothed request size where known.
+ */
+void share_cap_out(const struct share_params *p, const struct share_state *s,
+		   struct share_out *o);
+
+/*
  * The state file (RUN_DIR/share.state): what the controller did in its last
  * interval, one line per active container and device, for `blkprio top`.
  *   # ctid device promised realized lever weight cap measure
- *   101 loop0 0.6667 0.6512 weight 240 0 time
+ *   101 loop0 0.6667 0.6512 bfq 240 0 time
+ * (lever: the names of cg_lever_name: bfq, iocost, caps, none)
  * Written atomically (a temporary file renamed over the old one).
  */
 #define SHARE_STATE_FILE	"share.state"
@@ -137,7 +147,7 @@ struct share_row {
 	char ctid[65];
 	char device[32];
 	double promised, realized;	/* 0..1 */
-	enum share_lever lever;
+	enum cg_lever lever;		/* what acts for it: the device's weights, or caps */
 	unsigned int weight;		/* in force on the device */
 	double cap;			/* operations/s (bytes/s when measure is bytes); 0 none */
 	enum share_measure measure;

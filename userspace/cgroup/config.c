@@ -15,8 +15,7 @@
 
 /* Keys read by other modules from cfg->raw; known, so not "unknown". */
 static const char *const other_keys[] = {
-	"LATENCY", "METRICS_LISTEN",
-	"SHARE_CONTROL", "SHARE_INTERVAL", "SHARE_MEASURE", "SHARE_LEVERS", "SHARE_DEVICES",
+	"METRICS_LISTEN", "SHARE_INTERVAL", "SHARE_MEASURE", "SHARE_LEVERS",
 	NULL,
 };
 
@@ -27,6 +26,8 @@ int cg_config_init(struct cg_config *c)
 	memset(c, 0, sizeof(*c));
 	conf_init(&c->raw);
 	prio_map_default(&c->map);
+	c->share = CG_SHARE_AUTO;
+	c->latency = true;
 	c->conf_dirs = strdup(CONF_DEFAULT_DIR);
 	c->run_dir = strdup(CONF_DEFAULT_RUN_DIR);
 	if (!c->conf_dirs || !c->run_dir) {
@@ -99,6 +100,72 @@ static void parse_devs(struct cg_config *c, const struct conf_entry *e,
 	}
 }
 
+static const char *const share_names[] = {
+	[CG_SHARE_AUTO] = "auto", [CG_SHARE_YES] = "yes", [CG_SHARE_NO] = "no",
+};
+
+const char *cg_share_mode_name(enum cg_share_mode m)
+{
+	return share_names[m];
+}
+
+int cg_share_mode_parse(const char *s, enum cg_share_mode *m)
+{
+	bool on;
+
+	if (!strcmp(s, "auto")) {
+		*m = CG_SHARE_AUTO;
+		return 0;
+	}
+	if (parse_bool(s, &on))
+		return -EINVAL;
+	*m = on ? CG_SHARE_YES : CG_SHARE_NO;
+	return 0;
+}
+
+bool cg_config_share_device(const struct cg_config *c, const char *name)
+{
+	const char *p = c->share_devices;
+	size_t len = strlen(name), n;
+
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (!*p)
+			return !c->share_devices[strspn(c->share_devices, " \t,")];
+		n = strcspn(p, " \t,");
+		if (n == len && !strncmp(p, name, len))
+			return true;
+		p += n;
+	}
+}
+
+/* The typed keys of other modules: a bad value is a diagnostic, the default stays. */
+static bool module_entry(struct cg_config *c, const struct conf_entry *e,
+			 conf_diag_fn fn, void *ctx)
+{
+	if (!strcmp(e->key, "SHARE_CONTROL")) {
+		if (cg_share_mode_parse(e->value, &c->share))
+			diag(fn, ctx, c, e, "SHARE_CONTROL: '%s' is not auto, yes or no; using "
+			     "auto", e->value);
+		return true;
+	}
+	if (!strcmp(e->key, "LATENCY")) {
+		if (parse_bool(e->value, &c->latency))
+			diag(fn, ctx, c, e, "LATENCY: '%s' is not yes or no; using yes",
+			     e->value);
+		return true;
+	}
+	if (!strcmp(e->key, "SHARE_DEVICES")) {
+		if (strlen(e->value) >= sizeof(c->share_devices))
+			diag(fn, ctx, c, e, "SHARE_DEVICES: longer than %zu characters; all "
+			     "devices used", sizeof(c->share_devices) - 1);
+		else
+			snprintf(c->share_devices, sizeof(c->share_devices), "%s", e->value);
+		return true;
+	}
+	return false;
+}
+
 static int set_string(char **dst, const char *val)
 {
 	char *s = strdup(val);
@@ -159,6 +226,8 @@ static int apply_entry(struct cg_config *c, const struct conf_entry *e,
 		parse_devs(c, e, c->throttle, &c->nthrottle, fn, ctx);
 		return 0;
 	}
+	if (module_entry(c, e, fn, ctx))
+		return 0;
 	for (i = 0; other_keys[i]; i++)
 		if (!strcmp(e->key, other_keys[i]))
 			return 0;

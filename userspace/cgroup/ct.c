@@ -28,9 +28,12 @@ int cg_ct_apply(const struct cg_ctx *cx, const char *ctid, const struct ct_setti
 		if (err)
 			return err;
 	}
+	/*
+	 * A cgroup without weight files is not an error: the device's lever is
+	 * then caps or none, which the daemon says per device (cg_dev_lever).
+	 */
 	err = cg_weight_set(l, r->rel, &cfg->map, ioprio, &r->written);
-	/* without weight files, per-task ioprio may still do the job */
-	if (err && !(err == -ENODEV && cfg->task_ioprio))
+	if (err && err != -ENODEV)
 		return err;
 	if (cfg->task_ioprio) {
 		err = cg_task_ioprio_set(l, r->rel, ioprio);

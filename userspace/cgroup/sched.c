@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Block devices and their schedulers: can a weight take effect here? Only
- * BFQ implements weights on v1 (blkio.bfq.weight); on v2 either BFQ
- * (io.bfq.weight) or the io.cost controller enabled for the device at the
- * root (io.cost.qos "MAJ:MIN enable=1") gives io.weight a meaning.
+ * Block devices and what the kernel offers for them: the scheduler (only
+ * BFQ implements weights on v1, blkio.bfq.weight; on v2 BFQ, io.bfq.weight,
+ * or the io.cost controller enabled for the device at the root, io.cost.qos
+ * "MAJ:MIN enable=1", gives io.weight a meaning), the throttle files and
+ * BTF for the latency probes. lever.c turns these facts into a lever.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <blkprio/fsutil.h>
@@ -155,6 +157,71 @@ static bool bfq_groups(const struct cg_layout *l)
 	return !access(path, F_OK);
 }
 
+/*
+ * The running kernel has BFQ as a module (a line of its modules.dep). Read
+ * once: the daemon asks for every device it sees.
+ */
+static bool bfq_module(void)
+{
+	static int known = -1;
+	char path[PATH_MAX], *buf, *p;
+	struct utsname u;
+	size_t len;
+	bool found = false;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	if (uname(&u))
+		return false;
+	if (snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release) >=
+	    (int)sizeof(path))
+		return false;
+	if (read_file_at(AT_FDCWD, path, 64 << 20, &buf, &len))
+		return false;
+	for (p = buf; (p = strstr(p, "/bfq.ko")); p++)
+		if (p[7] == ':' || p[7] == '.') {
+			found = true;
+			break;
+		}
+	free(buf);
+	known = found;
+	return found;
+}
+
+/*
+ * The throttle files: v1 has them at the root; v2 only below it, in any
+ * cgroup whose parent enables io (none there yet: assume they come).
+ */
+static bool throttle_files(const struct cg_layout *l)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false, any = false;
+	DIR *d;
+
+	if (l->ver == CG_V1)
+		return snprintf(path, sizeof(path), "%s/blkio.throttle.read_bps_device",
+				l->mount) < (int)sizeof(path) && !access(path, F_OK);
+	if (l->ver != CG_V2)
+		return false;
+	d = opendir(l->mount);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/io.stat", l->mount, de->d_name) >=
+		    (int)sizeof(path) || access(path, F_OK))
+			continue;
+		any = true;
+		found = snprintf(path, sizeof(path), "%s/%s/io.max", l->mount, de->d_name) <
+			(int)sizeof(path) && !access(path, F_OK);
+	}
+	closedir(d);
+	return found || !any;
+}
+
 int cg_dev_check(const struct cg_layout *l, const char *name, struct cg_devcheck *c)
 {
 	char buf[256];
@@ -165,32 +232,26 @@ int cg_dev_check(const struct cg_layout *l, const char *name, struct cg_devcheck
 	if (!dev_name_ok(name))
 		return -EINVAL;
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->ver = l->ver;
 	err = sysblock(name, "dev", buf, sizeof(buf));
 	if (err)
 		return err == -ENOENT ? -ENODEV : err;
 	if (sscanf(buf, "%u:%u", &c->major, &c->minor) != 2)
 		return -EIO;
+	if (!sysblock(name, "size", buf, sizeof(buf)))
+		c->sectors = strtoull(buf, NULL, 10);
 	if (!sysblock(name, "queue/scheduler", buf, sizeof(buf)))
 		parse_sched(buf, c->sched, sizeof(c->sched), &c->bfq_avail);
+	c->bfq_module = !c->bfq_avail && bfq_module();
 	if (!strcmp(c->sched, "bfq") &&
 	    !sysblock(name, "queue/iosched/low_latency", buf, sizeof(buf)))
 		c->low_latency = atoi(buf);
+	c->bfq_groups = l->ver != CG_NONE && bfq_groups(l);
 	c->iocost = l->ver == CG_V2 && iocost_enabled(l, c->major, c->minor);
-
-	if (l->ver == CG_NONE)
-		c->why = "no blkio/io cgroup controller is mounted";
-	else if (!strcmp(c->sched, "bfq") && !bfq_groups(l))
-		c->why = "BFQ without cgroup support (CONFIG_BFQ_GROUP_IOSCHED): "
-			 "weights cannot apply";
-	else if (!strcmp(c->sched, "bfq") || c->iocost)
-		c->weights_work = true;
-	else if (!c->sched[0])
-		c->why = "no I/O scheduler (bio-based device): weights cannot apply";
-	else if (c->bfq_avail)
-		c->why = "scheduler is not bfq: weights are ignored ('blkprio check --fix' "
-			 "sets bfq)";
-	else
-		c->why = "bfq is not available (modprobe bfq) and io.cost is off";
+	c->throttle = throttle_files(l);
+	c->btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+	c->weights_work = l->ver != CG_NONE &&
+			  ((!strcmp(c->sched, "bfq") && c->bfq_groups) || c->iocost);
 	return 0;
 }
 
@@ -206,8 +267,8 @@ int cg_dev_set_bfq(const char *name)
 	parse_sched(buf, active, sizeof(active), &bfq);
 	if (!strcmp(active, "bfq"))
 		return 0;
-	if (!bfq)
-		return -ENOTSUP;
+	/* not offered yet: the kernel loads a BFQ module on this write, if it has one */
 	snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", name);
-	return write_string(path, "bfq");
+	err = write_string(path, "bfq");
+	return err == -EINVAL || err == -ENOENT ? -ENOTSUP : err;
 }

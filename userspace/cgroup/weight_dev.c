@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-device BFQ weights (blkio.bfq.weight_device on v1, "MAJ:MIN W" lines
- * of io.bfq.weight on v2): the share controller moves a container's weight
- * on one device without touching its default weight, which stays what its
- * IOPRIO maps to.
+ * Per-device weights: BFQ's (blkio.bfq.weight_device on v1, "MAJ:MIN W"
+ * lines of io.bfq.weight on v2) or io.cost's ("MAJ:MIN W" lines of v2
+ * io.weight). The share controller moves a container's weight on one device
+ * without touching its default weight, which stays what its IOPRIO maps to.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,13 +12,19 @@
 
 #include "cgroup_priv.h"
 
-int cg_weight_dev_set(const struct cg_layout *l, const char *rel, unsigned int major,
-		      unsigned int minor, unsigned int weight)
+int cg_weight_dev_set(const struct cg_layout *l, const char *rel, enum cg_lever lever,
+		      unsigned int major, unsigned int minor, unsigned int weight)
 {
-	const char *file = l->ver == CG_V2 ? "io.bfq.weight" : "blkio.bfq.weight_device";
+	const char *file;
 	char path[PATH_MAX], val[48];
 	int err;
 
+	if (lever == CG_LEVER_BFQ)
+		file = l->ver == CG_V2 ? "io.bfq.weight" : "blkio.bfq.weight_device";
+	else if (lever == CG_LEVER_IOCOST && l->ver == CG_V2)
+		file = "io.weight";
+	else
+		return -EINVAL;
 	err = cg_path(l, rel, file, path, sizeof(path));
 	if (err)
 		return err;

@@ -137,7 +137,8 @@ static const char *running_rel(const struct cg_ctx *cx, const char *ctid)
 }
 
 int cli_ct_kernel_weight(const struct cg_ctx *cx, const char *ctid,
-			 const struct ct_settings *s, int *weight, int *want)
+			 const struct ct_settings *s, int *weight, int *want,
+			 struct cg_weights *files)
 {
 	struct cg_weights have, exp;
 	int ioprio = (int)s->v[CT_IOPRIO].val, err;
@@ -148,6 +149,8 @@ int cli_ct_kernel_weight(const struct cg_ctx *cx, const char *ctid,
 	if (!rel)
 		return CLI_KW_STOPPED;
 	err = cg_weight_get(&cx->layout, rel, &have);
+	if (files)
+		*files = have;
 	if (err == -ENOENT)
 		return CLI_KW_STOPPED;
 	if (err)

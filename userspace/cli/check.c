@@ -2,10 +2,11 @@
 /*
  * blkprio check [--fix DEV]... [DEV...]
  *
- * Will IOPRIO weights take effect? Per block device: the scheduler, BFQ's
- * low_latency, the cgroup controller in use, io.cost on v2, and what to do
- * when weights cannot work. --fix DEV sets BFQ on DEV, and says so.
- * Exit 0 when weights take effect on every device shown, 1 otherwise.
+ * Will IOPRIO take effect? Per block device: the scheduler, the cgroup
+ * controller, the lever blkpriod uses there (bfq, iocost, caps or none),
+ * whether the promise can be kept, and what would do better. --fix DEV sets
+ * BFQ on DEV, and says so. Exit 0 when every device shown has a lever that
+ * keeps the promise, 1 otherwise.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 enum { OPT_FIX = OPT_FIRST_PRIVATE };
 enum {
 	C_DEVICE, C_MAJMIN, C_SCHED, C_BFQ, C_LOWLAT, C_CONTROLLER, C_IOCOST,
-	C_WEIGHTS, C_ADVICE,
+	C_WEIGHTS, C_LEVER, C_SHARE, C_PROMISE, C_ADVICE,
 };
 
 static const struct colinfo check_cols[] = {
@@ -33,8 +34,13 @@ static const struct colinfo check_cols[] = {
 		       "BFQ low_latency (on raises interactive queues' weights)" },
 	[C_CONTROLLER] = { "CONTROLLER", 10, 0, COL_STR, "cgroup controller in use" },
 	[C_IOCOST] = { "IOCOST", 3, 0, COL_BOOL, "io.cost enabled for it (cgroup v2)" },
-	[C_WEIGHTS] = { "WEIGHTS", 3, 0, COL_BOOL, "whether IOPRIO weights take effect" },
-	[C_ADVICE] = { "ADVICE", 0.4, SCOLS_FL_WRAP, COL_STR, "what to do" },
+	[C_WEIGHTS] = { "WEIGHTS", 3, 0, COL_BOOL, "whether the kernel's weights act on it" },
+	[C_LEVER] = { "LEVER", 6, 0, COL_STR,
+		      "how IOPRIO takes effect: bfq, iocost, caps (share control) or none" },
+	[C_SHARE] = { "SHARE", 3, 0, COL_BOOL, "whether blkpriod's share control runs on it" },
+	[C_PROMISE] = { "PROMISE", 3, 0, COL_BOOL,
+			"whether the shares the weights promise can be kept" },
+	[C_ADVICE] = { "ADVICE", 0.4, SCOLS_FL_WRAP, COL_STR, "how, or why not; what would do better" },
 };
 #define NCOLS (sizeof(check_cols) / sizeof(check_cols[0]))
 
@@ -42,13 +48,16 @@ static void check_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: blkprio check [--fix DEV]... [-o COLUMNS] [-n] [-r] [DEV...]\n\n"
-		"Whether IOPRIO weights can take effect on each block device (all, or those\n"
-		"named): they need the BFQ scheduler (or io.cost on cgroup v2).\n\n"
+		"How IOPRIO takes effect on each block device (all, or those named): the lever\n"
+		"blkpriod uses there, best first: bfq (BFQ weights), iocost (io.cost weights,\n"
+		"cgroup v2), caps (share control: throttle caps kept at the promised shares by\n"
+		"blkpriod, where the kernel has no weights), or none (with the reason).\n\n"
 		"  --fix DEV             set the BFQ scheduler on DEV (repeatable)\n"
 		"  -o, --output COLUMNS  columns (-o help lists them)\n"
 		"  -n, --noheadings      no header line\n"
 		"  -r, --raw             raw output\n\n"
-		"Exit status: 0 when weights work on every device shown, 1 otherwise.\n");
+		"Exit status: 0 when every device shown has a lever that keeps the promise,\n"
+		"1 otherwise.\n");
 }
 
 /* "no" is false and "yes" true for libsmartcols' JSON booleans too. */
@@ -57,23 +66,8 @@ static const char *yesno(bool b)
 	return b ? "yes" : "no";
 }
 
-static void set_advice(struct table *t, const struct cg_devcheck *c)
-{
-	if (!c->weights_work && c->bfq_avail && c->sched[0])
-		table_setf(t, C_ADVICE, "scheduler %s ignores weights: run "
-			   "'blkprio check --fix %s' to set bfq", c->sched, c->name);
-	else if (!c->weights_work)
-		table_set(t, C_ADVICE, c->why);
-	else if (c->low_latency == 1)
-		table_setf(t, C_ADVICE, "ok; BFQ low_latency=1 favours interactive I/O over "
-			   "weights (echo 0 > /sys/block/%s/queue/iosched/low_latency "
-			   "for strict shares)", c->name);
-	else
-		table_set(t, C_ADVICE, "ok");
-}
-
 static void check_row(struct table *t, const struct cg_layout *l,
-		      const struct cg_devcheck *c)
+		      const struct cg_devcheck *c, const struct cg_lever_choice *ch)
 {
 	char ctl[32];
 	bool json = cli.json;
@@ -89,7 +83,10 @@ static void check_row(struct table *t, const struct cg_layout *l,
 	table_set(t, C_CONTROLLER, l->ver == CG_NONE ? (json ? NULL : "-") : ctl);
 	table_set(t, C_IOCOST, yesno(c->iocost));
 	table_set(t, C_WEIGHTS, yesno(c->weights_work));
-	set_advice(t, c);
+	table_set(t, C_LEVER, cg_lever_name(ch->lever));
+	table_set(t, C_SHARE, yesno(ch->share));
+	table_set(t, C_PROMISE, yesno(ch->kept));
+	table_setf(t, C_ADVICE, "%s%s%s", ch->why, ch->fix[0] ? "; " : "", ch->fix);
 }
 
 static int fix_one(const char *dev)
@@ -104,7 +101,8 @@ static int fix_one(const char *dev)
 		err = cg_dev_set_bfq(dev);
 	if (err == -ENOTSUP)
 		return cli_fail(EXIT_FAIL, "set bfq on", dev,
-				"the bfq scheduler is not offered (modprobe bfq)");
+				"this kernel has no bfq scheduler (CONFIG_IOSCHED_BFQ), "
+				"built in or as a module");
 	if (err)
 		return cli_fail(EXIT_FAIL, "set bfq on", dev, "%s", strerror(-err));
 	if (!strcmp(before.sched, "bfq"))
@@ -156,24 +154,26 @@ static int check_parse(struct check_args *a, int argc, char **argv)
 	return -1;
 }
 
-/* Rows for the devices named, or all; *bad counts devices without weights. */
-static int check_rows(struct table *t, const struct cg_layout *l, char **names,
+/* Rows for the devices named, or all; *bad counts devices whose promise is not kept. */
+static int check_rows(struct table *t, const struct cg_ctx *cx, char **names,
 		      size_t n, int *bad)
 {
+	struct cg_lever_choice ch;
 	struct cg_devcheck c;
 	int err, code = EXIT_OK;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		err = cg_dev_check(l, names[i], &c);
+		err = cg_dev_check(&cx->layout, names[i], &c);
 		if (err) {
 			code = cli_fail(EXIT_FAIL, "check device", names[i], "%s",
 					err == -ENODEV || err == -EINVAL ?
 					"no such block device" : strerror(-err));
 			continue;
 		}
-		check_row(t, l, &c);
-		if (!c.weights_work)
+		cg_dev_lever(&c, cx->cfg, c.btf, &ch);
+		check_row(t, &cx->layout, &c, &ch);
+		if (!ch.kept)
 			(*bad)++;
 	}
 	return code;
@@ -181,8 +181,8 @@ static int check_rows(struct table *t, const struct cg_layout *l, char **names,
 
 int do_check(int argc, char **argv)
 {
-	static const int defaults[] = { C_DEVICE, C_SCHED, C_LOWLAT, C_CONTROLLER,
-					C_WEIGHTS, C_ADVICE };
+	static const int defaults[] = { C_DEVICE, C_SCHED, C_CONTROLLER, C_LEVER, C_PROMISE,
+					C_ADVICE };
 	struct check_args a = { 0 };
 	int sel[TABLE_MAX_COLS], nsel, code, err, bad = 0;
 	struct cg_config cfg;
@@ -235,7 +235,7 @@ int do_check(int argc, char **argv)
 		code = cli_fail(EXIT_FAIL, "check", NULL, "%s", strerror(ENOMEM));
 		goto out;
 	}
-	code = check_rows(t, &cx.layout, names, n, &bad);
+	code = check_rows(t, &cx, names, n, &bad);
 	table_print(t, stdout);
 	table_free(t);
 	if (bad && !code)

@@ -120,11 +120,14 @@ int cli_cgroup_ctx(struct cg_config *cfg, struct cg_ctx *cx);
 int cli_cgroup_open(struct cg_config *cfg, struct cg_ctx *cx);
 /*
  * The weight a container has in the kernel (*weight, -1 if none) and what its
- * settings give (*want): CLI_KW_* or -errno.
+ * settings give (*want): CLI_KW_* or -errno. *files (may be NULL): the weight
+ * files its cgroup has (-1 absent), when it has a cgroup.
  */
 enum { CLI_KW_OK, CLI_KW_DRIFT, CLI_KW_STOPPED, CLI_KW_NOWEIGHT };
+struct cg_weights;
 int cli_ct_kernel_weight(const struct cg_ctx *cx, const char *ctid,
-			 const struct ct_settings *s, int *weight, int *want);
+			 const struct ct_settings *s, int *weight, int *want,
+			 struct cg_weights *files);
 
 /* top.c, latency.c: live per-container block latency (eBPF). */
 int do_top(int argc, char **argv);

@@ -15,7 +15,7 @@
 
 enum {
 	COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT, COL_IOPSLIMIT, COL_CONFIG,
-	COL_WEIGHT, COL_WANT, COL_STATE,
+	COL_WEIGHT, COL_WANT, COL_LEVER, COL_STATE,
 };
 
 static const struct colinfo list_cols[] = {
@@ -33,8 +33,12 @@ static const struct colinfo list_cols[] = {
 			 "weight in the kernel (- = no cgroup: not running)" },
 	[COL_WANT] = { "WANT", 4, SCOLS_FL_RIGHT, COL_NUM,
 		       "weight the settings give (daemon config WEIGHT_MAP)" },
+	[COL_LEVER] = { "LEVER", 6, 0, COL_STR,
+			"how its IOPRIO takes effect: bfq, iocost, caps (share control), none "
+			"(- = not running; 'blkprio check' tells per device)" },
 	[COL_STATE] = { "STATE", 7, 0, COL_STR,
-			"ok, drift (kernel differs from settings), stopped, no-weight, error" },
+			"ok, drift (kernel weight differs from settings), caps (no weight file: "
+			"share control keeps the shares), no-lever, stopped, error" },
 };
 #define NCOLS (sizeof(list_cols) / sizeof(list_cols[0]))
 
@@ -162,17 +166,71 @@ static void set_limit(struct table *t, int col, enum ct_key k, int64_t v)
 	table_set(t, col, buf);
 }
 
+/* The levers the host's devices have (bit 1 << cg_lever), found once. */
+static unsigned int host_levers(const struct cg_ctx *cx)
+{
+	static unsigned int set;
+	static bool done;
+	struct cg_lever_choice ch;
+	struct cg_devcheck c;
+	char **names;
+	size_t n, i;
+
+	if (done)
+		return set;
+	done = true;
+	if (cg_dev_names(&names, &n))
+		return set;
+	for (i = 0; i < n; i++)
+		if (!cg_dev_check(&cx->layout, names[i], &c)) {
+			cg_dev_lever(&c, cx->cfg, c.btf, &ch);
+			set |= 1u << ch.lever;
+		}
+	cg_dev_names_free(names, n);
+	return set;
+}
+
+/*
+ * A running container's levers: a device's weights where its cgroup has
+ * that weight file, and caps wherever share control runs.
+ */
+static unsigned int ct_levers(const struct cg_ctx *cx, const struct cg_weights *have)
+{
+	unsigned int host = host_levers(cx), set = 0;
+
+	if (host & (1u << CG_LEVER_BFQ) && have->bfq >= 0)
+		set |= 1u << CG_LEVER_BFQ;
+	if (host & (1u << CG_LEVER_IOCOST) && have->io >= 0)
+		set |= 1u << CG_LEVER_IOCOST;
+	set |= host & (1u << CG_LEVER_CAPS);
+	return set ? set : 1u << CG_LEVER_NONE;
+}
+
 /* What the kernel holds for the container, against its settings. */
 static void set_kernel(struct table *t, const struct cg_ctx *cx, const char *ctid,
 		       const struct ct_settings *s)
 {
 	static const char *const state[] = {
 		[CLI_KW_OK] = "ok", [CLI_KW_DRIFT] = "drift",
-		[CLI_KW_STOPPED] = "stopped", [CLI_KW_NOWEIGHT] = "no-weight",
+		[CLI_KW_STOPPED] = "stopped", [CLI_KW_NOWEIGHT] = "no-lever",
 	};
+	struct cg_weights have;
+	unsigned int levers = 0;
+	char buf[48];
+	bool caps = false;
 	int weight, want, st;
 
-	st = cli_ct_kernel_weight(cx, ctid, s, &weight, &want);
+	st = cli_ct_kernel_weight(cx, ctid, s, &weight, &want, &have);
+	if (st >= 0 && st != CLI_KW_STOPPED)
+		levers = ct_levers(cx, &have);
+	if (levers || !cli.json)
+		table_set(t, COL_LEVER, cg_levers_join(levers, buf, sizeof(buf)));
+	/* no weight file, but share control's caps: the weight is what they keep */
+	if (st == CLI_KW_NOWEIGHT && levers & (1u << CG_LEVER_CAPS)) {
+		want = (int)prio_weight(&cx->cfg->map, PRIO_FILE_BFQ,
+					(int)s->v[CT_IOPRIO].val);
+		caps = true;
+	}
 	if (weight >= 0)
 		table_setf(t, COL_WEIGHT, "%d", weight);
 	else if (!cli.json)
@@ -181,7 +239,9 @@ static void set_kernel(struct table *t, const struct cg_ctx *cx, const char *cti
 		table_setf(t, COL_WANT, "%d", want);
 	else if (!cli.json)
 		table_set(t, COL_WANT, "-");
-	if (st < 0)
+	if (caps)
+		table_set(t, COL_STATE, "caps");
+	else if (st < 0)
 		table_setf(t, COL_STATE, "error: %s", strerror(-st));
 	else
 		table_set(t, COL_STATE, state[st]);
@@ -229,7 +289,8 @@ int do_list(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const int defaults[] = { COL_CTID, COL_IOPRIO, COL_SOURCE, COL_IOLIMIT,
-					COL_IOPSLIMIT, COL_WEIGHT, COL_STATE, COL_CONFIG };
+					COL_IOPSLIMIT, COL_WEIGHT, COL_LEVER, COL_STATE,
+					COL_CONFIG };
 	struct cg_config cfg;
 	struct cg_ctx cx;
 	struct ct_dirs d;

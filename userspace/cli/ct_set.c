@@ -185,9 +185,6 @@ int do_set(int argc, char **argv)
 		eff.v[i].bad = false;
 	}
 	err = cli_apply_live(r.ctid, &eff, &running);
-	if (err == -ENODEV)
-		return cli_fail(EXIT_FAIL, "apply to CT", r.ctid, "its cgroup has no weight file "
-				"(no BFQ or io.weight here; see 'blkprio check'); nothing saved");
 	if (err)
 		return cli_fail(EXIT_FAIL, "apply to CT", r.ctid, "%s; nothing saved",
 				strerror(-err));

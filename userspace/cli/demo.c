@@ -2,7 +2,8 @@
 /*
  * blkprio demo: the whole system on an embedded default. Containers 101
  * (IOPRIO 7) and 102 (IOPRIO 0) in a temporary config folder, blkpriod
- * applying them, competing workloads on a BFQ loop device, the live `top`
+ * applying them, competing workloads on a loop device under the kernel's
+ * best lever (BFQ weights, else share control's caps), the live `top`
  * view, a live `blkprio set 102 --ioprio 7` halfway, then the summary.
  */
 #include <errno.h>
@@ -30,7 +31,9 @@ static void demo_usage(FILE *out)
 		"Usage: blkprio demo [--seconds N] [--html FILE]\n\n"
 		"The whole system on an embedded default: containers 101 (IOPRIO 7) and 102\n"
 		"(IOPRIO 0) in a temporary config folder, blkpriod applying them, the same\n"
-		"sequential-read workload in both on a BFQ loop device, the live top view\n"
+		"sequential-read workload in both on a loop device under the lever blkpriod\n"
+		"uses there (BFQ weights where the kernel has BFQ, else share control's\n"
+		"throttle caps), the live top view\n"
 		"(batch output when standard output is not a terminal), `blkprio set 102\n"
 		"--ioprio 7` halfway through, then the measured shares against the promised\n"
 		"ones. Everything it makes is removed at the end. Needs root.\n\n"
@@ -102,7 +105,7 @@ int do_demo(int argc, char **argv)
 	o.ncts = 2;
 	o.prio[0] = 7;
 	o.prio[1] = 0;
-	/* Sequential reads: where BFQ's weights show as shares on a loop device. */
+	/* Sequential reads: where BFQ's weights show as shares on a loop device (and caps too). */
 	o.rw = BENCH_READ;
 	o.runtime_ms = d.seconds * 1000ull;
 	o.has_change = true;
@@ -112,8 +115,9 @@ int do_demo(int argc, char **argv)
 	o.started = demo_started;
 	o.started_arg = &d;
 	printf("blkprio demo: containers 101 (IOPRIO 7) and 102 (IOPRIO 0) read the same way "
-	       "from one BFQ device;\nthe weights blkpriod applies should split the disk 2:1, "
-	       "then 1:1 after `set 102 --ioprio 7`.\n");
+	       "from one device;\nthe lever blkpriod uses there (BFQ weights, else share "
+	       "control's caps) should split\nthe disk 2:1, then 1:1 after `set 102 --ioprio 7`. "
+	       "The report names the lever.\n");
 	fflush(stdout);
 	code = cli_effect_run(&o, "text", html, false);
 	if (d.top > 0) {

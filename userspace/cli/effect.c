@@ -38,17 +38,19 @@ static void effect_usage(FILE *out)
 		"       [--runtime SEC] [--warmup SEC] [--bs SIZE] [--iodepth N] [--ioengine { psync | io_uring }]\n"
 		"       [--tolerance PCT] [--weight-map MAP] [--low-latency { 0 | 1 }] [--slice-idle MS]\n"
 		"       [--strict-guarantees { 0 | 1 }] [--size SIZE] [--workdir DIR] [--no-probes]\n"
-		"       [--control { off | on | both }] [--scheduler { bfq | mq-deadline | ... }]\n"
+		"       [--control { auto | off | on | both }] [--scheduler { bfq | mq-deadline | ... }]\n"
 		"       [--measure { iops | bytes | time }] [--levers { auto | weight | cap }]\n"
 		"       [--lone SEC] [--metrics [HOST:]PORT]\n"
 		"       [--format { text | json | html }] [--html FILE]\n\n"
 		"One container per IOPRIO, made through config files applied by blkpriod, runs the\n"
-		"same workload at once on a BFQ device; each container's share of the I/O is\n"
-		"compared with the share its weight promises. Exit 0 when every share is within\n"
-		"the tolerance, 1 when not (or on failure), 2 for bad usage.\n\n"
+		"same workload at once on one device, under the lever blkpriod uses there (BFQ\n"
+		"weights where the kernel has BFQ, else share control's throttle caps); each\n"
+		"container's share of the I/O is compared with the share its weight promises.\n"
+		"The report names the lever. Exit 0 when every share is within the tolerance,\n"
+		"1 when not (or on failure), 2 for bad usage.\n\n"
 		"  --prio LIST          IOPRIO of each container (2 to 8 of 0..7)\n"
-		"  --device DEV         a BFQ-capable block device to use (default: a loop device\n"
-		"                       over a file in --workdir, direct I/O)\n"
+		"  --device DEV         a block device to use (default: a loop device over a file\n"
+		"                       in --workdir, direct I/O)\n"
 		"  --rw RW[,RW...]      randread (default), read, write (direct), randwrite; one\n"
 		"                       for all containers or one per container (e.g. read,write)\n"
 		"  --disk KIND          raw regions of the device (default) or one qcow2 image per\n"
@@ -63,9 +65,11 @@ static void effect_usage(FILE *out)
 		"  --size SIZE          backing file of the loop device (default 1G)\n"
 		"  --workdir DIR        where files go (default /var/tmp)\n"
 		"  --no-probes          no eBPF latency figures\n"
-		"  --control MODE       blkpriod's closed-loop share control: off (default), on,\n"
-		"                       or both (two runs, one report)\n"
-		"  --scheduler NAME     the device's I/O scheduler (default bfq)\n"
+		"  --control MODE       blkpriod's closed-loop share control (SHARE_CONTROL): auto\n"
+		"                       (default: where the device has no weights), on, off, or\n"
+		"                       both (two runs, off then on, one report)\n"
+		"  --scheduler NAME     the device's I/O scheduler (default: bfq where the kernel\n"
+		"                       has it, else the device's own)\n"
 		"  --measure M          count shares in operations (iops, default), bytes, or\n"
 		"                       device time from the eBPF probes (time); blkpriod's\n"
 		"                       SHARE_MEASURE is set to the same\n"
@@ -316,9 +320,12 @@ static int effect_parse(int argc, char **argv, struct effect_opts *o, const char
 			*html = optarg;
 			break;
 		case OPT_CONTROL:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "both"))
-				return cli_usage_err("invalid --control '%s': off, on or both", optarg);
-			o->control = !strcmp(optarg, "on");
+			if (strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "both") &&
+			    strcmp(optarg, "auto"))
+				return cli_usage_err("invalid --control '%s': auto, off, on or both",
+						     optarg);
+			o->control = !strcmp(optarg, "on") ? EFFECT_CONTROL_ON :
+				     !strcmp(optarg, "off") ? EFFECT_CONTROL_OFF : EFFECT_CONTROL_AUTO;
 			*both = !strcmp(optarg, "both");
 			break;
 		case OPT_SCHED:
@@ -426,7 +433,7 @@ int cli_effect_run(struct effect_opts *o, const char *fmt, const char *html, boo
 		return cli_fail(EXIT_FAIL, "bench effect", NULL, "%s", strerror(ENOMEM));
 	for (i = 0; i < n; i++) {
 		if (both)
-			o->control = i == 1;
+			o->control = i == 1 ? EFFECT_CONTROL_ON : EFFECT_CONTROL_OFF;
 		err = effect_run(o, &r[i], why, sizeof(why));
 		if (err) {
 			free(r);

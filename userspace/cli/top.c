@@ -43,17 +43,18 @@ const struct colinfo top_cols[NCOLS] = {
 	[COL_REALIZED] = { "REALIZED", 8, SCOLS_FL_RIGHT, COL_FLOAT,
 			   "share of the device it got in blkpriod's last interval, %" },
 	[COL_LEVER] = { "LEVER", 6, 0, COL_STR,
-			"what share control acts with: weight, cap or none (- off)" },
+			"how IOPRIO takes effect on the device: bfq, iocost, caps (share control) "
+			"or none; share control's own where it runs" },
 };
 static const int top_default[] = {
-	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_RS, COL_WS, COL_MBS,
+	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_LEVER, COL_RS, COL_WS, COL_MBS,
 	COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK,
 };
 #define NDEFAULT (sizeof(top_default) / sizeof(top_default[0]))
 /* With share control running, its columns are shown too. */
 static const int top_default_share[] = {
-	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_RS, COL_WS, COL_MBS,
-	COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK, COL_PROMISED, COL_REALIZED, COL_LEVER,
+	COL_CTID, COL_DEVICE, COL_IOPRIO, COL_WEIGHT, COL_LEVER, COL_RS, COL_WS, COL_MBS,
+	COL_P50, COL_P99, COL_MAX, COL_QUEUE, COL_DISK, COL_PROMISED, COL_REALIZED,
 };
 #define NDEFAULT_SHARE (sizeof(top_default_share) / sizeof(top_default_share[0]))
 
@@ -132,7 +133,7 @@ static int dev_weight(const struct cg_layout *l, const char *rel, uint32_t dev)
 
 /*
  * Share control's figures for the row: its device's, or in the per-container
- * view the sum over its devices (the lever of the last one).
+ * view the sum over its devices. Where it runs, its lever is the row's.
  */
 static void row_share(struct top *t, struct top_row *r)
 {
@@ -146,12 +147,39 @@ static void row_share(struct top *t, struct top_row *r)
 
 		if (strcmp(s->ctid, r->ctid) || (r->dev && strcmp(s->device, name)))
 			continue;
-		if (r->promised < 0)
+		if (r->promised < 0) {
 			r->promised = r->realized = 0;
+			r->levers = 0;
+		}
 		r->promised += s->promised;
 		r->realized += s->realized;
-		snprintf(r->lever, sizeof(r->lever), "%s", share_lever_name(s->lever));
+		r->levers |= 1u << s->lever;
 	}
+}
+
+/*
+ * The device's lever under the daemon's settings, chosen once an interval
+ * (the probes here are top's own: BTF says whether the daemon's can load).
+ */
+static unsigned int dev_lever(struct top *t, uint32_t dev)
+{
+	struct cg_lever_choice ch;
+	struct cg_devcheck c;
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < t->nlev; i++)
+		if (t->lev[i].dev == dev)
+			return 1u << t->lev[i].lever;
+	lat_dev_name(dev, name, sizeof(name));
+	if (!t->v.have_layout || cg_dev_check(&t->v.layout, name, &c))
+		return 0;
+	cg_dev_lever(&c, &t->v.cfg, c.btf, &ch);
+	if (t->nlev < sizeof(t->lev) / sizeof(t->lev[0])) {
+		t->lev[t->nlev].dev = dev;
+		t->lev[t->nlev++].lever = ch.lever;
+	}
+	return 1u << ch.lever;
 }
 
 static void share_load(struct top *t)
@@ -239,6 +267,7 @@ int top_build(struct top *t)
 	size_t i;
 
 	t->n = 0;
+	t->nlev = 0;
 	for (i = 0; i < t->v.delta.n; i++) {
 		const struct lat_entry *e = &t->v.delta.e[i];
 
@@ -254,6 +283,8 @@ int top_build(struct top *t)
 			snprintf(r->path, sizeof(r->path), "%s", n.path[0] ? n.path : "-");
 		}
 		lat_data_add(&r->d, &e->d);
+		if (n.ctid[0])
+			r->levers |= dev_lever(t, e->dev);
 		if (e->op == LAT_READ)
 			r->reads += e->d.count;
 		else if (e->op == LAT_WRITE || e->op == LAT_FLUSH)
@@ -320,7 +351,7 @@ void top_cell(const struct top *t, const struct top_row *r, int col, char *buf, 
 				 100 * (col == COL_PROMISED ? r->promised : r->realized));
 		break;
 	case COL_LEVER:
-		snprintf(buf, len, "%s", r->lever[0] ? r->lever : "-");
+		cg_levers_join(r->levers, buf, len);
 		break;
 	case COL_RS:
 		snprintf(buf, len, "%.1f", (double)r->reads / iv);

@@ -28,7 +28,7 @@ struct top_row {
 	int ioprio, weight;		/* -1 unknown */
 	/* blkpriod's share control (RUN_DIR/share.state); promised < 0: none */
 	double promised, realized;
-	char lever[8];
+	unsigned int levers;		/* set of cg_lever bits: its devices', or share control's */
 };
 
 struct top {
@@ -43,6 +43,8 @@ struct top {
 	bool stats;				/* BPF run-time statistics on */
 	struct share_row *share;		/* share control's last interval */
 	size_t nshare;
+	struct { uint32_t dev; enum cg_lever lever; } lev[64];	/* devices' levers, */
+	size_t nlev;						/* this interval */
 };
 
 extern const struct colinfo top_cols[NCOLS];

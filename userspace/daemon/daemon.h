@@ -109,7 +109,14 @@ void dm_mark(struct daemon *d, const char *ctid, bool force);
 int dm_flush(struct daemon *d);
 int dm_reconcile_all(struct daemon *d, unsigned int *count);
 void dm_apply_bfq_devices(struct daemon *d);
-void dm_check_devices(struct daemon *d);
+
+/* levers.c: each device's lever, logged at start and when it changes (a module row) */
+int dm_levers_start(struct daemon *d);
+void dm_levers_reload(struct daemon *d);
+void dm_levers_stop(struct daemon *d);
+/* The device's lever, chosen again now (NULL: no such device). */
+const struct cg_lever_choice *dm_lever(struct daemon *d, const char *name);
+void dm_levers_metrics(struct daemon *d, FILE *f);
 
 /* watch.c */
 int dm_watch_init(struct daemon *d);
@@ -129,6 +136,8 @@ void dm_share_reload(struct daemon *d);
 void dm_share_stop(struct daemon *d);
 /* The metrics page's share-control lines. */
 void dm_share_metrics(struct daemon *d, FILE *f);
+/* After refresh wrote a container's settings: its caps again, over its new limits. */
+void dm_share_ct_applied(struct daemon *d, const char *ctid);
 
 /* latency.c: the loaded probes and cgroup map (NULL when latency is off) */
 struct lat_probe;

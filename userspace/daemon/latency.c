@@ -52,7 +52,11 @@ static void label(void *ctx, uint64_t cgid, struct lat_prom_cg *out)
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", n.path);
 }
 
-/* Configured IOPRIO and applied weight of every managed container. */
+/*
+ * Configured IOPRIO and weight of every managed running container: the one
+ * in its cgroup's weight file, or where it has none, the one share control
+ * keeps (its IOPRIO through WEIGHT_MAP).
+ */
 static int collect_cts(struct daemon *d, struct lat_prom_ct **out, size_t *n)
 {
 	struct lat_prom_ct *cts;
@@ -60,6 +64,7 @@ static int collect_cts(struct daemon *d, struct lat_prom_ct **out, size_t *n)
 	struct cg_weights w;
 	char rel[PATH_MAX];
 	size_t i, k = 0;
+	int err;
 
 	cts = calloc(d->cts.n ? d->cts.n : 1, sizeof(*cts));
 	if (!cts)
@@ -70,10 +75,16 @@ static int collect_cts(struct daemon *d, struct lat_prom_ct **out, size_t *n)
 		cts[k].ctid = c->ctid;
 		cts[k].ioprio = (int)c->good.v[CT_IOPRIO].val;
 		cts[k].weight = -1;
-		if (d->cx.layout.ver != CG_NONE &&
-		    cg_ct_find(&d->cx.layout, &d->cfg.templates, c->ctid, rel, sizeof(rel)) >= 0 &&
-		    !cg_weight_get(&d->cx.layout, rel, &w))
+		if (d->cx.layout.ver == CG_NONE ||
+		    cg_ct_find(&d->cx.layout, &d->cfg.templates, c->ctid, rel, sizeof(rel)) < 0) {
+			k++;
+			continue;
+		}
+		err = cg_weight_get(&d->cx.layout, rel, &w);
+		if (!err)
 			cts[k].weight = w.bfq >= 0 ? w.bfq : w.io >= 0 ? w.io : w.blkio;
+		else if (err == -ENODEV)
+			cts[k].weight = (int)prio_weight(&d->cfg.map, PRIO_FILE_BFQ, cts[k].ioprio);
 		k++;
 	}
 	*out = cts;
@@ -114,6 +125,7 @@ static int write_page(void *ctx, FILE *f)
 		"# HELP blkprio_daemon_errors_total Failed applies.\n"
 		"# TYPE blkprio_daemon_errors_total counter\nblkprio_daemon_errors_total %llu\n",
 		M.probe != NULL, (unsigned long long)d->applies, (unsigned long long)d->errors);
+	dm_levers_metrics(d, f);
 	dm_share_metrics(d, f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -174,17 +186,10 @@ static void poll_ready(struct daemon *d, int fd, uint32_t events, void *ctx)
 
 /* ---- start, reload, stop ------------------------------------------------- */
 
+/* LATENCY, parsed with the rest of blkpriod.conf (a bad value was logged there). */
 static bool want_latency(struct daemon *d)
 {
-	const struct conf_entry *e = conf_find(&d->cfg.raw, "LATENCY");
-	bool on = true;
-
-	if (e && parse_bool(e->value, &on)) {
-		log_warn("%s:%u: LATENCY: '%s' is not yes or no; using yes",
-			 d->config_path, e->line, e->value);
-		on = true;
-	}
-	return on;
+	return d->cfg.latency;
 }
 
 static void listen_addr(struct daemon *d, char *buf, size_t len)

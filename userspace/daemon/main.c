@@ -38,6 +38,8 @@ struct dm_module {
 static const struct dm_module modules[] = {
 	{ "task-ioprio", dm_tasks_start, dm_tasks_reload, dm_tasks_stop },
 	{ "metrics", dm_metrics_start, dm_metrics_reload, dm_metrics_stop },
+	/* after the probes: the caps lever needs them */
+	{ "levers", dm_levers_start, dm_levers_reload, dm_levers_stop },
 	{ "share", dm_share_start, dm_share_reload, dm_share_stop },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -235,7 +237,6 @@ static int run(struct daemon *d, int *ready_fd)
 		return err;
 	}
 	dm_apply_bfq_devices(d);
-	dm_check_devices(d);
 	err = dm_loop_init(d);
 	if (!err)
 		err = setup_signals(d);

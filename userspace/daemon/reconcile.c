@@ -158,20 +158,26 @@ static bool same_settings(const struct ct_settings *a, const struct ct_settings 
 	return true;
 }
 
-static void log_applied(const struct ct_state *c, const struct cg_apply_result *r,
-			int level)
+static void log_applied(struct daemon *d, const struct ct_state *c,
+			const struct cg_apply_result *r, int level)
 {
+	int ioprio = (int)c->applied.v[CT_IOPRIO].val;
+	int w = r->written.bfq >= 0 ? r->written.bfq :
+		r->written.io >= 0 ? r->written.io : r->written.blkio;
 	char lim[64] = "";
 
 	if (c->applied.v[CT_IOLIMIT].val || c->applied.v[CT_IOPSLIMIT].val)
 		snprintf(lim, sizeof(lim), ", limits %lld B/s %lld IOPS",
 			 (long long)c->applied.v[CT_IOLIMIT].val,
 			 (long long)c->applied.v[CT_IOPSLIMIT].val);
-	log_msg(level, "CT %s: IOPRIO %lld -> weight %d in %s%s%s", c->ctid,
-		 (long long)c->applied.v[CT_IOPRIO].val,
-		 r->written.bfq >= 0 ? r->written.bfq :
-		 r->written.io >= 0 ? r->written.io : r->written.blkio, r->rel, lim,
-		 r->tasks >= 0 ? ", task ioprio set" : "");
+	if (w >= 0)
+		log_msg(level, "CT %s: IOPRIO %d -> weight %d in %s%s%s", c->ctid, ioprio, w,
+			r->rel, lim, r->tasks >= 0 ? ", task ioprio set" : "");
+	else	/* no weight file: the weight is share control's promise */
+		log_msg(level, "CT %s: IOPRIO %d -> weight %u for share control (no weight "
+			"file in %s)%s%s", c->ctid, ioprio,
+			prio_weight(&d->cfg.map, PRIO_FILE_BFQ, ioprio), r->rel, lim,
+			r->tasks >= 0 ? ", task ioprio set" : "");
 }
 
 /* Bring one container in line; level is for the "applied" line. */
@@ -219,10 +225,7 @@ static int refresh(struct daemon *d, struct ct_state *c, int level)
 	}
 	if (err) {
 		if (err != c->last_err)
-			log_err("CT %s: applying to %s: %s", c->ctid, r.rel,
-				err == -ENODEV ? "the cgroup has no weight file (BFQ not "
-				"loaded, or no io.weight): IOPRIO cannot take effect" :
-				strerror(-err));
+			log_err("CT %s: applying to %s: %s", c->ctid, r.rel, strerror(-err));
 		c->last_err = err;
 		c->have_applied = false;
 		d->errors++;
@@ -232,7 +235,9 @@ static int refresh(struct daemon *d, struct ct_state *c, int level)
 	c->applied = s;
 	c->have_applied = true;
 	d->applies++;
-	log_applied(c, &r, level);
+	log_applied(d, c, &r, level);
+	/* the limits just written may have replaced share control's caps */
+	dm_share_ct_applied(d, c->ctid);
 	return 0;
 }
 
@@ -341,26 +346,4 @@ void dm_apply_bfq_devices(struct daemon *d)
 		else
 			log_info("%s: I/O scheduler bfq", name);
 	}
-}
-
-/* Say once, per device, where weights will not take effect. */
-void dm_check_devices(struct daemon *d)
-{
-	struct cg_devcheck c;
-	char **names;
-	size_t n, i, ok = 0;
-
-	if (cg_dev_names(&names, &n))
-		return;
-	for (i = 0; i < n; i++) {
-		if (cg_dev_check(&d->cx.layout, names[i], &c))
-			continue;
-		if (c.weights_work)
-			ok++;
-		else
-			log_notice("%s: IOPRIO weights do not take effect: %s", c.name, c.why);
-	}
-	if (n && !ok)
-		log_warn("no block device can honour weights (see 'blkprio check')");
-	cg_dev_names_free(names, n);
 }

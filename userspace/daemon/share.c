@@ -2,14 +2,16 @@
 /*
  * Closed-loop share control in blkpriod (a row of the module table).
  *
- * SHARE_CONTROL=yes: every SHARE_INTERVAL the latency probes' figures are
- * turned into each container's service on each device (SHARE_MEASURE: iops,
- * bytes or time), the controller (userspace/share) compares it with what the
- * container's weight promises, and its decisions are written: a per-device
- * BFQ weight, or a throttle cap on that device (SHARE_LEVERS: auto, weight or
- * cap). SHARE_DEVICES limits the
- * devices controlled (blank: every device the containers use). The state is
- * written to RUN_DIR/share.state for `blkprio top`, and to the metrics page.
+ * Every SHARE_INTERVAL the latency probes' figures are turned into each
+ * container's service on each device (SHARE_MEASURE: iops, bytes or time),
+ * the controller (userspace/share) compares it with what the container's
+ * weight promises, and its decisions are written: a per-device weight, or a
+ * throttle cap on that device (SHARE_LEVERS: auto, weight or cap). Which
+ * devices: those whose lever (levers.c) says share control runs there;
+ * with SHARE_CONTROL=auto, the default, that is where the lever is caps (no
+ * weights in the kernel), with yes every device, with no none. SHARE_DEVICES
+ * limits them further. The state is written to RUN_DIR/share.state for
+ * `blkprio top`, and to the metrics page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,8 @@ struct sh_ct {
 struct sh_dev {
 	uint32_t dev;
 	char name[32];
+	enum cg_lever lever;		/* the device's lever at the last interval */
+	bool on;			/* share control ran on it last interval */
 	struct share_dev d;
 	unsigned int n;
 	struct sh_ct ct[SH_MAX_CTS];
@@ -48,42 +52,14 @@ struct sh_dev {
 };
 
 static struct dm_share {
-	bool on;
 	uint64_t interval_ns;
 	enum share_measure measure;
 	enum share_levers levers;
-	char devices[256];		/* SHARE_DEVICES, blank-separated names */
 	int timer;
 	struct lat_snap prev;
 	unsigned int ndevs;
 	struct sh_dev dev[SH_MAX_DEVS];
 } S = { .timer = -1 };
-
-static bool dev_wanted(const char *name)
-{
-	const char *p = S.devices;
-	size_t len = strlen(name);
-
-	if (!*p)
-		return true;
-	while ((p = strstr(p, name))) {
-		if ((p == S.devices || p[-1] == ' ' || p[-1] == ',') &&
-		    (p[len] == '\0' || p[len] == ' ' || p[len] == ','))
-			return true;
-		p += len;
-	}
-	return false;
-}
-
-/* BFQ active on the device: weights can act there. */
-static bool weights_act(uint32_t dev)
-{
-	char path[96], line[128];
-
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/scheduler",
-		 lat_dev_major(dev), lat_dev_minor(dev));
-	return !read_line(path, line, sizeof(line)) && strstr(line, "[bfq]");
-}
 
 static struct sh_dev *dev_get(uint32_t dev)
 {
@@ -99,8 +75,6 @@ static struct sh_dev *dev_get(uint32_t dev)
 	memset(sd, 0, sizeof(*sd));
 	sd->dev = dev;
 	lat_dev_name(dev, sd->name, sizeof(sd->name));
-	if (!dev_wanted(sd->name))
-		return NULL;
 	S.ndevs++;
 	return sd;
 }
@@ -161,6 +135,18 @@ static void account(struct daemon *d, struct lat_cgmap *map, const struct lat_en
 				    x->sum_ns;
 }
 
+/* The device is one of THROTTLE_DEVICES: the container's own limits are there. */
+static bool admin_device(const struct daemon *d, uint32_t dev)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg.nthrottle; i++)
+		if (d->cfg.throttle[i].major == lat_dev_major(dev) &&
+		    d->cfg.throttle[i].minor == lat_dev_minor(dev))
+			return true;
+	return false;
+}
+
 static void apply(struct daemon *d, struct sh_dev *sd, const struct sh_ct *c,
 		  const struct share_out *o)
 {
@@ -170,8 +156,8 @@ static void apply(struct daemon *d, struct sh_dev *sd, const struct sh_ct *c,
 	int err;
 
 	snprintf(cd.name, sizeof(cd.name), "%s", sd->name);
-	if (o->set_weight) {
-		err = cg_weight_dev_set(&d->cx.layout, c->rel, cd.major, cd.minor,
+	if (o->set_weight && cg_lever_is_weight(sd->lever)) {
+		err = cg_weight_dev_set(&d->cx.layout, c->rel, sd->lever, cd.major, cd.minor,
 					o->weight == c->weight ? 0 : o->weight);
 		if (err && err != -ENOENT)
 			log_warn("share: CT %s on %s: weight %u: %s", c->ctid, sd->name,
@@ -179,16 +165,81 @@ static void apply(struct daemon *d, struct sh_dev *sd, const struct sh_ct *c,
 	}
 	if (!o->set_cap)
 		return;
-	/* The container's own IOLIMIT/IOPSLIMIT stay in force under any cap. */
-	if (cs && cs->have_good) {
-		lim = (uint64_t)cs->good.v[CT_IOLIMIT].val;
+	/*
+	 * Where the container's own IOLIMIT/IOPSLIMIT are in force (its
+	 * THROTTLE_DEVICES), the stricter of them and the cap is written, and
+	 * without a cap they are put back as they are.
+	 */
+	if (cs && cs->have_applied && admin_device(d, sd->dev)) {
+		lim = (uint64_t)cs->applied.v[CT_IOLIMIT].val;
 		bps = lim && (!bps || lim < bps) ? lim : bps;
-		lim = (uint64_t)cs->good.v[CT_IOPSLIMIT].val;
+		lim = (uint64_t)cs->applied.v[CT_IOPSLIMIT].val;
 		iops = lim && (!iops || lim < iops) ? lim : iops;
 	}
 	err = cg_limits_set(&d->cx.layout, c->rel, &cd, 1, bps, iops);
 	if (err && err != -ENOENT)
 		log_warn("share: CT %s on %s: cap: %s", c->ctid, sd->name, strerror(-err));
+}
+
+/* After the daemon wrote a container's settings: its caps again, over its new limits. */
+void dm_share_ct_applied(struct daemon *d, const char *ctid)
+{
+	struct share_params p;
+	struct share_out o = { 0 };
+	unsigned int i, k;
+
+	share_params_default(&p);
+	p.measure = S.measure;
+	for (i = 0; i < S.ndevs; i++)
+		for (k = 0; k < S.dev[i].n; k++)
+			if (S.dev[i].on && S.dev[i].st[k].cap > 0 && S.dev[i].ct[k].rel[0] &&
+			    !strcmp(S.dev[i].ct[k].ctid, ctid)) {
+				share_cap_out(&p, &S.dev[i].st[k], &o);
+				apply(d, &S.dev[i], &S.dev[i].ct[k], &o);
+			}
+}
+
+/* Put one device back to the configured settings; its controller starts afresh. */
+static void release_dev(struct daemon *d, struct sh_dev *sd)
+{
+	struct share_out o = { .set_weight = true, .set_cap = true };
+	unsigned int k;
+
+	for (k = 0; k < sd->n; k++) {
+		if (!sd->ct[k].rel[0] || (sd->st[k].weight <= 0 && sd->st[k].cap <= 0))
+			continue;
+		o.weight = sd->ct[k].weight;
+		apply(d, sd, &sd->ct[k], &o);
+	}
+	memset(&sd->d, 0, sizeof(sd->d));
+	memset(sd->st, 0, sizeof(sd->st));
+	sd->on = false;
+}
+
+/*
+ * Whether share control runs on the device this interval: its lever says
+ * so (chosen again now: a scheduler may have changed). A device it leaves,
+ * or whose lever changed, is put back as configured first.
+ */
+static bool controlled(struct daemon *d, struct sh_dev *sd)
+{
+	const struct cg_lever_choice *ch = dm_lever(d, sd->name);
+	enum cg_lever lever = ch ? ch->lever : CG_LEVER_NONE;
+	bool on = ch && ch->share;
+
+	if (sd->on && (!on || lever != sd->lever))
+		release_dev(d, sd);
+	sd->lever = lever;
+	sd->on = on;
+	return on;
+}
+
+/* The lever the views show for what the controller does on the device. */
+static enum cg_lever row_lever(const struct sh_dev *sd)
+{
+	if (sd->d.lever == SHARE_LEVER_CAP)
+		return CG_LEVER_CAPS;
+	return sd->lever;
 }
 
 /* This interval's active containers, as the state file and metrics show them. */
@@ -203,14 +254,14 @@ static size_t collect_rows(struct share_row *rows, size_t max)
 			const struct sh_ct *c = &S.dev[i].ct[k];
 			struct share_row *r = &rows[n];
 
-			if (!st->active)
+			if (!st->active || !S.dev[i].on)
 				continue;
 			memset(r, 0, sizeof(*r));
 			snprintf(r->ctid, sizeof(r->ctid), "%s", c->ctid);
 			snprintf(r->device, sizeof(r->device), "%s", S.dev[i].name);
 			r->promised = st->promised;
 			r->realized = st->realized;
-			r->lever = S.dev[i].d.lever;
+			r->lever = row_lever(&S.dev[i]);
 			r->weight = st->weight > 0 ? (unsigned int)lround(st->weight) : c->weight;
 			r->cap = st->cap;
 			r->measure = S.measure;
@@ -236,7 +287,7 @@ void dm_share_metrics(struct daemon *d, FILE *f)
 {
 	static struct share_row rows[SH_MAX_DEVS * SH_MAX_CTS];
 	static const char *const names[] = { "promised", "realized" };
-	size_t n = S.on ? collect_rows(rows, SH_MAX_DEVS * SH_MAX_CTS) : 0, i;
+	size_t n = S.timer >= 0 ? collect_rows(rows, SH_MAX_DEVS * SH_MAX_CTS) : 0, i;
 	unsigned int m, l;
 
 	fprintf(f, "# HELP blkprio_share_control Whether closed-loop share control runs.\n"
@@ -252,14 +303,16 @@ void dm_share_metrics(struct daemon *d, FILE *f)
 				names[m], rows[i].ctid, rows[i].device,
 				m ? rows[i].realized : rows[i].promised);
 	}
-	fprintf(f, "# HELP blkprio_share_lever The lever the controller uses on the device "
-		"(1 for the one in use).\n# TYPE blkprio_share_lever gauge\n");
+	fprintf(f, "# HELP blkprio_share_lever The lever the controller acts with on the "
+		"device for the container (1 for the one in use: bfq, iocost, caps, none).\n"
+		"# TYPE blkprio_share_lever gauge\n");
 	for (i = 0; i < n; i++)
-		for (l = SHARE_LEVER_NONE; l <= SHARE_LEVER_CAP; l++)
+		for (l = 0; l < CG_NLEVERS; l++)
 			fprintf(f, "blkprio_share_lever{ctid=\"%s\",device=\"%s\",lever=\"%s\"} %d\n",
-				rows[i].ctid, rows[i].device, share_lever_name(l),
+				rows[i].ctid, rows[i].device, cg_lever_name(l),
 				rows[i].lever == l);
-	fprintf(f, "# HELP blkprio_share_weight The BFQ weight in force on the device.\n"
+	fprintf(f, "# HELP blkprio_share_weight The weight share control keeps in force on "
+		"the device (the configured one where it set none).\n"
 		"# TYPE blkprio_share_weight gauge\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "blkprio_share_weight{ctid=\"%s\",device=\"%s\"} %u\n",
@@ -306,7 +359,9 @@ static void tick(struct daemon *d, int fd, uint32_t events, void *ctx)
 	p.levers = S.levers;
 	for (i = 0; i < S.ndevs; i++) {
 		sd = &S.dev[i];
-		p.weights_act = weights_act(sd->dev);
+		if (!controlled(d, sd))
+			continue;
+		p.weights_act = cg_lever_is_weight(sd->lever);
 		for (k = 0; k < sd->n; k++) {
 			sd->ct[k].weight = ct_weight(d, sd->ct[k].ctid);
 			/* Quiet ones too: the controller decides when they are idle. */
@@ -327,17 +382,10 @@ out:
 /* Put every device back to the configured settings (control turned off). */
 static void release_all(struct daemon *d)
 {
-	struct share_out o = { .set_weight = true, .set_cap = true };
-	unsigned int i, k;
+	unsigned int i;
 
 	for (i = 0; i < S.ndevs; i++)
-		for (k = 0; k < S.dev[i].n; k++) {
-			if (!S.dev[i].ct[k].rel[0] ||
-			    (S.dev[i].st[k].weight <= 0 && S.dev[i].st[k].cap <= 0))
-				continue;
-			o.weight = S.dev[i].ct[k].weight;
-			apply(d, &S.dev[i], &S.dev[i].ct[k], &o);
-		}
+		release_dev(d, &S.dev[i]);
 	S.ndevs = 0;
 }
 
@@ -345,18 +393,9 @@ static void read_config(struct daemon *d)
 {
 	const struct conf_entry *e;
 	uint64_t ns;
-	bool on;
 
-	S.on = false;
 	S.interval_ns = 1000000000ull;
 	S.measure = SHARE_IOPS;
-	S.devices[0] = '\0';
-	e = conf_find(&d->cfg.raw, "SHARE_CONTROL");
-	if (e && parse_bool(e->value, &on))
-		log_warn("%s:%u: SHARE_CONTROL: '%s' is not yes or no; using no",
-			 d->config_path, e->line, e->value);
-	else if (e)
-		S.on = on;
 	e = conf_find(&d->cfg.raw, "SHARE_INTERVAL");
 	if (e && (parse_duration_ns(e->value, &ns) || ns < 100000000ull || ns > 60000000000ull))
 		log_warn("%s:%u: SHARE_INTERVAL: '%s' is not 0.1 s to 60 s; using 1 s",
@@ -372,9 +411,6 @@ static void read_config(struct daemon *d)
 	if (e && share_levers_parse(e->value, &S.levers))
 		log_warn("%s:%u: SHARE_LEVERS: '%s' is not auto, weight or cap; using auto",
 			 d->config_path, e->line, e->value);
-	e = conf_find(&d->cfg.raw, "SHARE_DEVICES");
-	if (e)
-		snprintf(S.devices, sizeof(S.devices), "%s", e->value);
 }
 
 static void share_stop_timer(struct daemon *d)
@@ -393,11 +429,12 @@ int dm_share_start(struct daemon *d)
 
 	read_config(d);
 	lat_snap_init(&S.prev);
-	if (!S.on)
+	if (d->cfg.share == CG_SHARE_NO)
 		return 0;
 	if (!dm_latency_probe(&map)) {
-		log_warn("share: SHARE_CONTROL needs the latency probes (LATENCY=yes and a "
-			 "kernel with BPF); share control is off");
+		log_warn("share: share control needs the latency probes (LATENCY=yes and a "
+			 "kernel with BPF and BTF); it is off, and devices without weights "
+			 "have no lever");
 		return 0;
 	}
 	S.timer = dm_add_timer(d, S.interval_ns, tick, NULL);
@@ -406,8 +443,10 @@ int dm_share_start(struct daemon *d)
 		S.timer = -1;
 		return 0;
 	}
-	log_notice("share: closed-loop control every %.1f s by device %s", S.interval_ns / 1e9,
-		   share_measure_name(S.measure));
+	log_notice("share: closed-loop control every %.1f s by device %s, on %s "
+		   "(SHARE_CONTROL=%s)", S.interval_ns / 1e9, share_measure_name(S.measure),
+		   d->cfg.share == CG_SHARE_YES ? "every device" :
+		   "the devices whose lever is caps", cg_share_mode_name(d->cfg.share));
 	return 0;
 }
 

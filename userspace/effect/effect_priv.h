@@ -26,7 +26,11 @@ struct effect_dev {
 void effect_dev_init(struct effect_dev *d);
 int effect_dev_make(struct effect_dev *d, const char *dir, uint64_t size);
 int effect_dev_use(struct effect_dev *d, const char *path);
-/* The scheduler (BFQ: with the tunables asked for); what is in force is read back. */
+/*
+ * The scheduler (BFQ: with the tunables asked for); what is in force is read
+ * back. name NULL: BFQ where the kernel has it (built in or a module the
+ * kernel loads), else the device's own.
+ */
 int effect_dev_sched(struct effect_dev *d, const char *name, const struct effect_sched *s,
 		     struct effect_sched *used, char *sched, size_t len);
 void effect_dev_release(struct effect_dev *d);
@@ -42,6 +46,8 @@ struct effect_env {
 	char mnt[EFFECT_PATH + 8];	/* filesystem for qcow2 disks ("" none) */
 	struct cg_layout layout;
 	struct prio_map map;
+	struct cg_lever_choice lever;	/* the test device's, under the run's config */
+	int notify_fd;			/* blkpriod's readiness (sd_notify) */
 	pid_t daemon;
 	unsigned int ncg;		/* cgroups made */
 };
@@ -52,6 +58,9 @@ int effect_env_make(struct effect_env *e, const struct effect_opts *o, char *why
 /* blkpriod.conf for the run, controlling the test device only. */
 int effect_env_config(struct effect_env *e, const struct effect_opts *o,
 		      const struct effect_dev *dev, char *why, size_t len);
+/* The test device's lever under the run's blkpriod.conf, into e and the report. */
+int effect_env_lever(struct effect_env *e, const struct effect_dev *dev,
+		     struct effect_report *r, char *why, size_t len);
 int effect_env_containers(struct effect_env *e, const struct effect_opts *o,
 			  struct effect_report *r, char *why, size_t len);
 /* Where each container's workload goes: the device or an image on it. */

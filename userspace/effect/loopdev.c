@@ -182,8 +182,12 @@ int effect_dev_sched(struct effect_dev *d, const char *name, const struct effect
 		for (i = 0; i < 3; i++)
 			tun_rw(d->name, i, -1, &d->old_tun[i]);
 	}
-	if (strcmp(d->old_sched, name)) {
-		sysfs_path(path, sizeof(path), d->name, "scheduler");
+	sysfs_path(path, sizeof(path), d->name, "scheduler");
+	if (!name) {
+		/* the kernel loads a BFQ module on this write, where it has one */
+		name = strcmp(d->old_sched, "bfq") && write_string(path, "bfq") ?
+		       d->old_sched : "bfq";
+	} else if (strcmp(d->old_sched, name)) {
 		err = write_string(path, name);
 		if (err)
 			return err == -EINVAL ? -ENOTSUP : err;

@@ -38,9 +38,11 @@ static void text_settings(FILE *f, const struct effect_report *r)
 		fprintf(f, "scheduler: bfq (low_latency=%d slice_idle=%d strict_guarantees=%d); ",
 			r->sched_used.low_latency, r->sched_used.slice_idle,
 			r->sched_used.strict_guarantees);
-	fprintf(f, "weight map: %s; share control: %s; shares counted in %s\n", r->map,
-		r->control, !strcmp(r->measure, "time") ? "device time" :
+	fprintf(f, "weight map: %s; share control: %s (SHARE_CONTROL=%s); shares counted in "
+		"%s\n", r->map, r->control, r->control_mode,
+		!strcmp(r->measure, "time") ? "device time" :
 		!strcmp(r->measure, "bytes") ? "bytes" : "operations");
+	fprintf(f, "lever: %s (%s)\n", r->lever, r->lever_why);
 	if (!r->probes)
 		fprintf(f, "eBPF probes: none (%s)\n", r->probe_note);
 }
@@ -133,7 +135,8 @@ static struct json_object *jct(const struct effect_report *r, const struct effec
 	json_object_object_add(c, "ctid", json_object_new_string(ct->ctid));
 	json_object_object_add(c, "rw", json_object_new_string(ct->rw));
 	json_object_object_add(c, "cgroup", json_object_new_string(ct->cgroup));
-	json_object_object_add(c, "kernel_weight", json_object_new_int(ct->weight_kernel));
+	json_object_object_add(c, "kernel_weight", ct->weight_kernel < 0 ? NULL :
+			       json_object_new_int(ct->weight_kernel));
 	json_object_object_add(c, "iops", json_object_new_double(ct->iops));
 	json_object_object_add(c, "mb_per_s", json_object_new_double(ct->mbps));
 	json_object_object_add(c, "engine_p50_us", json_object_new_double(ct->eng_p50_us));
@@ -177,6 +180,9 @@ int effect_report_json(FILE *f, const struct effect_report *r)
 	json_object_object_add(o, "scheduler", sched);
 	json_object_object_add(o, "weight_map", json_object_new_string(r->map));
 	json_object_object_add(o, "share_control", json_object_new_string(r->control));
+	json_object_object_add(o, "share_control_mode", json_object_new_string(r->control_mode));
+	json_object_object_add(o, "lever", json_object_new_string(r->lever));
+	json_object_object_add(o, "lever_why", json_object_new_string(r->lever_why));
 	json_object_object_add(o, "measure", json_object_new_string(r->measure));
 	json_object_object_add(o, "tolerance", json_object_new_double(r->tolerance));
 	if (r->lone_ms) {

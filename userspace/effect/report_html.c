@@ -172,10 +172,11 @@ static void section(FILE *f, const struct effect_report *r, unsigned int id, boo
 	fprintf(f, "<p>Workload: %s, %u-byte blocks, queue depth %u, direct I/O, %.0f s "
 		"(the first %.0f s of each phase not counted), %s disks on %s. Scheduler %s "
 		"(low_latency=%d, slice_idle=%d, strict_guarantees=%d). Weight map: %s. "
-		"blkpriod share control: %s. Shares counted in %s.</p>\n",
+		"blkpriod share control: %s. Lever: %s (%s). Shares counted in %s.</p>\n",
 		r->rw, r->bs, r->iodepth, r->runtime_ms / 1000.0, r->warmup_ms / 1000.0, r->disk,
 		r->device, r->sched, r->sched_used.low_latency, r->sched_used.slice_idle,
-		r->sched_used.strict_guarantees, r->map, r->control, r->measure);
+		r->sched_used.strict_guarantees, r->map, r->control, r->lever, r->lever_why,
+		r->measure);
 	for (p = 0; p < r->nphases; p++)
 		table(f, r, p);
 	if (r->lone_ms)

@@ -19,7 +19,7 @@ void effect_opts_init(struct effect_opts *o)
 	o->warmup_ms = 2000;
 	o->tolerance = 0.15;
 	o->probes = true;
-	o->scheduler = "bfq";
+	o->scheduler = NULL;	/* the kernel's best: BFQ where it has it */
 	o->measure = SHARE_IOPS;
 	/*
 	 * BFQ's low_latency raises the weight of queues it judges interactive,
@@ -109,7 +109,9 @@ static void report_init(const struct effect_opts *o, struct effect_report *r)
 	snprintf(r->measure, sizeof(r->measure), "%s", share_measure_name(o->measure));
 	r->lone_ms = o->lone_ms;
 	snprintf(r->disk, sizeof(r->disk), "%s", o->disk == EFFECT_DISK_QCOW2 ? "qcow2" : "raw");
-	snprintf(r->control, sizeof(r->control), "%s", o->control ? "on" : "off");
+	snprintf(r->control_mode, sizeof(r->control_mode), "%s",
+		 o->control == EFFECT_CONTROL_ON ? "on" :
+		 o->control == EFFECT_CONTROL_OFF ? "off" : "auto");
 	if (!o->probes)
 		snprintf(r->probe_note, sizeof(r->probe_note), "probes not asked for");
 }
@@ -152,6 +154,8 @@ int effect_run(const struct effect_opts *o, struct effect_report *r, char *why,
 		goto out;
 	}
 	err = effect_env_config(&env, o, &dev, why, len);
+	if (!err)
+		err = effect_env_lever(&env, &dev, r, why, len);
 	if (err)
 		goto out;
 	err = stopped(o) ? -EINTR : effect_env_disks(&env, &dev, o, targets, why, len);

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +35,7 @@ void effect_env_init(struct effect_env *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->daemon = -1;
+	e->notify_fd = -1;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -106,23 +110,58 @@ int effect_env_config(struct effect_env *e, const struct effect_opts *o,
 		 "SHARE_LEVERS=\"%s\"\n",
 		 e->conf_dir, e->run_dir, e->parent,
 		 o->weight_map ? o->weight_map : "openvz", o->metrics ? o->metrics : "no",
-		 o->control ? "yes" : "no",
-		 o->control ? "yes" : "no", dev->name, share_measure_name(o->measure),
-		 share_levers_name(o->levers));
+		 o->control == EFFECT_CONTROL_OFF ? "no" : "yes",
+		 o->control == EFFECT_CONTROL_ON ? "yes" :
+		 o->control == EFFECT_CONTROL_OFF ? "no" : "auto", dev->name,
+		 share_measure_name(o->measure), share_levers_name(o->levers));
 	err = write_text(e->config, text);
 	if (err)
 		snprintf(why, len, "cannot write %s: %s", e->config, strerror(-err));
 	return err;
 }
 
+int effect_env_lever(struct effect_env *e, const struct effect_dev *dev,
+		     struct effect_report *r, char *why, size_t len)
+{
+	struct cg_config cfg;
+	struct cg_devcheck c;
+	int err;
+
+	err = cg_config_init(&cfg);
+	if (!err)
+		err = cg_config_load(&cfg, e->config, NULL, NULL);
+	if (!err)
+		err = cg_dev_check(&e->layout, dev->name, &c);
+	if (err) {
+		snprintf(why, len, "the lever of %s: %s", dev->name, strerror(-err));
+		cg_config_free(&cfg);
+		return err;
+	}
+	cg_dev_lever(&c, &cfg, c.btf, &e->lever);
+	cg_config_free(&cfg);
+	snprintf(r->lever, sizeof(r->lever), "%s", cg_lever_name(e->lever.lever));
+	snprintf(r->lever_why, sizeof(r->lever_why), "%s", e->lever.why);
+	snprintf(r->control, sizeof(r->control), "%s", e->lever.share ? "on" : "off");
+	return 0;
+}
+
+/* blkpriod in the foreground, telling its readiness on a socket of ours. */
 static int start_daemon(struct effect_env *e, const struct effect_opts *o)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	pid_t pid;
 
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", e->dir) >=
+	    sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	e->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (e->notify_fd < 0 || bind(e->notify_fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
+		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		execl(o->daemon, "blkpriod", "--foreground", "--quiet", "--config", e->config,
 		      (char *)NULL);
 		_exit(127);
@@ -131,21 +170,67 @@ static int start_daemon(struct effect_env *e, const struct effect_opts *o)
 	return 0;
 }
 
-/* Until blkpriod has put every container's weight into the kernel. */
+static int daemon_gone(struct effect_env *e, const struct effect_opts *o, char *why,
+		       size_t len)
+{
+	int status;
+
+	if (waitpid(e->daemon, &status, WNOHANG) != e->daemon)
+		return 0;
+	e->daemon = -1;
+	snprintf(why, len, "blkpriod (%s) exited with status %d", o->daemon,
+		 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return -ECHILD;
+}
+
+/* Until blkpriod says READY=1: it reconciled and its share control runs. */
+static int wait_ready(struct effect_env *e, const struct effect_opts *o, char *why,
+		      size_t len)
+{
+	struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
+	char msg[256];
+	unsigned int ms;
+	ssize_t n;
+	int err;
+
+	for (ms = 0; ms < WEIGHT_WAIT_MS; ms += 10) {
+		err = daemon_gone(e, o, why, len);
+		if (err)
+			return err;
+		while (poll(&p, 1, 10) > 0) {
+			n = recv(e->notify_fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+			if (n <= 0)
+				break;
+			msg[n] = '\0';
+			if (strstr(msg, "READY=1"))
+				return 0;
+		}
+		if (o->stop && *o->stop)
+			return -EINTR;
+	}
+	snprintf(why, len, "blkpriod was not ready within %u ms", WEIGHT_WAIT_MS);
+	return -ETIMEDOUT;
+}
+
+/*
+ * Until blkpriod has put every container's weight into the kernel, where
+ * the lever is a weight; caps need no wait (share control acts on I/O).
+ */
 static int wait_weights(struct effect_env *e, const struct effect_opts *o,
 			struct effect_report *r, char *why, size_t len)
 {
 	struct cg_weights w;
 	unsigned int i, ms, ok;
-	int status;
+	int err;
 
+	for (i = 0; i < o->ncts; i++)
+		r->ct[i].weight_kernel = -1;
+	if (!cg_lever_is_weight(e->lever.lever))
+		return 0;
 	for (ms = 0; ms < WEIGHT_WAIT_MS; ms += 10) {
-		if (waitpid(e->daemon, &status, WNOHANG) == e->daemon) {
-			e->daemon = -1;
-			snprintf(why, len, "blkpriod (%s) exited with status %d", o->daemon,
-				 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-			return -ECHILD;
-		}
+		err = daemon_gone(e, o, why, len);
+		if (err)
+			return err;
 		for (i = ok = 0; i < o->ncts; i++)
 			if (!cg_weight_get(&e->layout, r->ct[i].cgroup, &w) &&
 			    cg_weight_matches(&e->map, o->prio[i], &w)) {
@@ -186,6 +271,9 @@ int effect_env_containers(struct effect_env *e, const struct effect_opts *o,
 		snprintf(why, len, "cannot start %s: %s", o->daemon, strerror(-err));
 		return err;
 	}
+	err = wait_ready(e, o, why, len);
+	if (err)
+		return err;
 	/* Containers start after blkpriod: it must notice their cgroups appear. */
 	err = cg_create(&e->layout, e->parent);
 	if (err && err != -EEXIST) {
@@ -343,6 +431,9 @@ void effect_env_release(struct effect_env *e, const struct effect_report *r)
 		cg_destroy(&e->layout, e->parent);
 	if (e->mnt[0])
 		umount2(e->mnt, MNT_DETACH);
+	if (e->notify_fd >= 0)
+		close(e->notify_fd);
+	e->notify_fd = -1;
 	if (e->dir[0])
 		nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	e->dir[0] = '\0';

@@ -174,7 +174,8 @@ static void put_cts(FILE *f, const struct lat_prom_ct *cts, size_t n)
 		fprintf(f, "\"} %d\n", cts[i].ioprio);
 	}
 	put_header(f, "blkprio_container_weight", "gauge",
-		   "The block-I/O weight applied to the container's cgroup.");
+		   "The container's block-I/O weight: in its cgroup's weight file, or where "
+		   "the kernel has none, the one share control keeps (IOPRIO through WEIGHT_MAP).");
 	for (i = 0; i < n; i++) {
 		if (cts[i].weight < 0)
 			continue;

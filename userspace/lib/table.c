@@ -33,7 +33,7 @@ int table_parse_columns(const struct colinfo *cols, size_t ncols, const char *li
 			const char **bad)
 {
 	const char *p = list, *end;
-	size_t n = 0;
+	size_t n = 0, i;
 	int idx;
 
 	if (*p == '+') {
@@ -50,9 +50,13 @@ int table_parse_columns(const struct colinfo *cols, size_t ncols, const char *li
 			*bad = p;
 			return -EINVAL;
 		}
-		if (n >= max)
+		/* a column shows once (and a cell has one value): "+COL" of a default adds nothing */
+		for (i = 0; i < n && out[i] != idx; i++)
+			;
+		if (i == n && n >= max)
 			return -E2BIG;
-		out[n++] = idx;
+		if (i == n)
+			out[n++] = idx;
 		p = *end ? end + 1 : end;
 	}
 	if (!n) {

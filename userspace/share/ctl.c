@@ -156,12 +156,11 @@ static double step_factor(const struct share_params *p, struct share_state *s)
  * under mq-deadline, so a cap in operations held a container to a sixth of
  * what the loop meant).
  */
-static void put_cap(const struct share_params *p, struct share_state *s,
-		    struct share_out *o, double cap)
+void share_cap_out(const struct share_params *p, const struct share_state *s,
+		   struct share_out *o)
 {
-	double bps = p->measure == SHARE_BYTES ? cap : cap * s->size_avg;
+	double cap = s->cap, bps = p->measure == SHARE_BYTES ? cap : cap * s->size_avg;
 
-	s->cap = cap;
 	o->set_cap = true;
 	o->cap_iops = o->cap_bps = 0;
 	if (cap <= 0)
@@ -170,6 +169,13 @@ static void put_cap(const struct share_params *p, struct share_state *s,
 		o->cap_bps = bps < 1 ? 1 : (uint64_t)(bps + 0.5);
 	else
 		o->cap_iops = cap < 1 ? 1 : (uint64_t)(cap + 0.5);	/* never "no cap" */
+}
+
+static void put_cap(const struct share_params *p, struct share_state *s,
+		    struct share_out *o, double cap)
+{
+	s->cap = cap;
+	share_cap_out(p, s, o);
 }
 
 static void put_weight(struct share_state *s, struct share_out *o, double w,

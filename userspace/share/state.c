@@ -29,7 +29,7 @@ int share_rows_write(const char *path, const struct share_row *rows, size_t n)
 	fputs(STATE_HEADER, f);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s %s %.4f %.4f %s %u %.0f %s\n", rows[i].ctid, rows[i].device,
-			rows[i].promised, rows[i].realized, share_lever_name(rows[i].lever),
+			rows[i].promised, rows[i].realized, cg_lever_name(rows[i].lever),
 			rows[i].weight, rows[i].cap, share_measure_name(rows[i].measure));
 	if (ferror(f))
 		err = -EIO;
@@ -51,7 +51,7 @@ static int row_parse(const char *line, struct share_row *r)
 		   &r->realized, lever, &r->weight, &r->cap, measure) != 8)
 		return -EINVAL;
 	if (r->promised < 0 || r->promised > 1 || r->realized < 0 || r->realized > 1 ||
-	    r->cap < 0 || share_lever_parse(lever, &r->lever) ||
+	    r->cap < 0 || cg_lever_parse(lever, &r->lever) ||
 	    share_measure_parse(measure, &r->measure))
 		return -EINVAL;
 	return 0;
