@@ -104,7 +104,7 @@ endef
 $(foreach t,$(test-y),$(eval $(call test_rule,$(t))))
 
 # ---- kselftest harness, from Debian's linux-source-6.12 (never committed) ----
-$(harness): | deps
+$(harness): scripts/harness.sh | deps
 	$(call msg,GEN,$@)
 	$(Q)scripts/harness.sh $(KSRC_TAR) $(O)/include
 

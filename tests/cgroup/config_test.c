@@ -133,6 +133,37 @@ TEST_F(cfg, bad_values_keep_defaults)
 	EXPECT_STREQ(CONF_DEFAULT_RUN_DIR, self->c.run_dir);
 }
 
+/* Share control and the probes: typed here, since the lever choice needs them. */
+TEST_F(cfg, share_and_latency_keys)
+{
+	EXPECT_EQ(CG_SHARE_AUTO, self->c.share);
+	EXPECT_TRUE(self->c.latency);
+	EXPECT_TRUE(cg_config_share_device(&self->c, "loop0"));
+	write_conf(_metadata, self->path,
+		   "SHARE_CONTROL=\"no\"\nLATENCY=\"off\"\nSHARE_DEVICES=\"sda, loop3\"\n");
+	ASSERT_EQ(0, cg_config_load(&self->c, self->path, collect, &self->d));
+	EXPECT_EQ(0u, self->d.n);
+	EXPECT_EQ(CG_SHARE_NO, self->c.share);
+	EXPECT_FALSE(self->c.latency);
+	EXPECT_TRUE(cg_config_share_device(&self->c, "sda"));
+	EXPECT_TRUE(cg_config_share_device(&self->c, "loop3"));
+	EXPECT_FALSE(cg_config_share_device(&self->c, "loop"));
+	EXPECT_FALSE(cg_config_share_device(&self->c, "sd"));
+	EXPECT_FALSE(cg_config_share_device(&self->c, "loop30"));
+	cg_config_free(&self->c);
+	ASSERT_EQ(0, cg_config_init(&self->c));
+	write_conf(_metadata, self->path,
+		   "SHARE_CONTROL=\"maybe\"\nLATENCY=\"sometimes\"\n");
+	ASSERT_EQ(0, cg_config_load(&self->c, self->path, collect, &self->d));
+	ASSERT_EQ(2u, self->d.n);
+	EXPECT_STREQ("blkpriod.conf:1: SHARE_CONTROL: 'maybe' is not auto, yes or no; using auto",
+		     self->d.msg[0]);
+	EXPECT_STREQ("blkpriod.conf:2: LATENCY: 'sometimes' is not yes or no; using yes",
+		     self->d.msg[1]);
+	EXPECT_EQ(CG_SHARE_AUTO, self->c.share);
+	EXPECT_TRUE(self->c.latency);
+}
+
 TEST_F(cfg, unreadable_is_an_error)
 {
 	/* a folder where the file should be */
