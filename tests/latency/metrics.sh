@@ -96,13 +96,18 @@ else
 		"$(grep -F "$name" "$T/page.txt" | head -20)"
 fi
 
-weight=$(cat "$cg/blkio.bfq.weight" 2>/dev/null || echo -)
+# the weight: the cgroup's where the kernel has weight files, else the one
+# share control keeps (IOPRIO 7 through the openvz map); the device's lever
+weight=$(cat "$cg/blkio.bfq.weight" 2>/dev/null || echo 128)
+lever=$("$BLKPRIO" --config "$T/blkpriod.conf" check -o LEVER -n -r "$dev" 2>/dev/null)
 if [ "$(val "blkprio_container_ioprio{ctid=\"$name\"}")" = 7 ] &&
    [ "$(val "blkprio_container_weight{ctid=\"$name\"}")" = "$weight" ] &&
+   [ -n "$lever" ] && [ "$(val "blkprio_device_lever{device=\"$dev\",lever=\"$lever\"}")" = 1 ] &&
+   [ "$(grep -c "^blkprio_device_lever{device=\"$dev\",lever=\"[a-z]*\"} 1$" "$T/page.txt")" = 1 ] &&
    [ "$(val blkprio_latency_probes)" = 1 ]; then
 	t_ok container_gauges
 else
-	t_fail container_gauges "weight in cgroup $weight" "$(grep -E '^blkprio_(container|latency)' "$T/page.txt")"
+	t_fail container_gauges "weight $weight, lever $lever" "$(grep -E '^blkprio_(container|latency|device)' "$T/page.txt")"
 fi
 
 c404=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nope")

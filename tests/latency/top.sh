@@ -49,14 +49,18 @@ writer=$!
 t_cleanup "kill $writer; wait $writer"
 
 dev=${loop#/dev/}
+# the device's lever as `check` names it (top shows the same), and the weight:
+# in the cgroup where the kernel has weight files, else none ("-")
+lever=$("$BLKPRIO" "${opts[@]}" check -o LEVER -n -r "$dev" 2>/dev/null)
+[ -e "$cg/blkio.bfq.weight" ] && wcond='$4 > 0' || wcond='$4 == "-"'
 "$BLKPRIO" "${opts[@]}" top -b -d 0.5 -n 2 > "$T/top.txt" 2>&1
 row=$(awk -v n="$name" -v d="$dev" '$1 == n && $2 == d' "$T/top.txt" | tail -1)
-# CTID DEVICE IOPRIO WEIGHT R/S W/S MB/S P50 P99 MAX QUEUE DISK
-if [ -n "$row" ] && echo "$row" | awk '{ exit !($3 == 6 && $4 > 0 && $6 > 0 && $7 > 0 &&
-	$8 > 0 && $8 <= $9 && $9 <= $10 * 1.07) }'; then
+# CTID DEVICE IOPRIO WEIGHT LEVER R/S W/S MB/S P50 P99 MAX QUEUE DISK
+if [ -n "$row" ] && [ -n "$lever" ] && echo "$row" | awk -v l="$lever" "{ exit !(\$3 == 6 && $wcond &&
+	\$5 == l && \$7 > 0 && \$8 > 0 && \$9 > 0 && \$9 <= \$10 && \$10 <= \$11 * 1.07) }"; then
 	t_ok top_batch_row
 else
-	t_fail top_batch_row "row: '$row'" "$(cat "$T/top.txt")"
+	t_fail top_batch_row "row: '$row' (lever $lever)" "$(cat "$T/top.txt")"
 fi
 
 # one row per container, chosen columns
@@ -70,8 +74,8 @@ fi
 
 "$BLKPRIO" "${opts[@]}" top --json -d 0.5 -n 2 > "$T/top.json" 2>&1
 if [ "$(wc -l < "$T/top.json")" -eq 2 ] &&
-   jq -e --arg n "$name" --arg d "$dev" 'select(.rows | map(select(.ctid == $n and
-	.device == $d and .w_s > 0 and .ioprio == 6 and .p50 > 0)) | length == 1)' \
+   jq -e --arg n "$name" --arg d "$dev" --arg l "$lever" 'select(.rows | map(select(.ctid == $n and
+	.device == $d and .w_s > 0 and .ioprio == 6 and .p50 > 0 and .lever == $l)) | length == 1)' \
 	"$T/top.json" > /dev/null && [ "$(jq -s 'map(select(.interval > 0)) | length' "$T/top.json")" = 2 ]
 then
 	t_ok top_json
