@@ -1,6 +1,9 @@
 #!/bin/bash
 # Run every test program (kselftest harness, TAP) and shell test; count the
 # TAP results; end with "N passed, N failed, N skipped". Exit 1 on failures.
+# After each test, what it may have left behind is looked for (test cgroups
+# under any cgroup mount, loop devices over test files, mounts, daemons):
+# each leak is a failure of that test, and is then removed.
 # Env: O (build folder), TEST_FILTER (substring of test names to run).
 set -u
 pass=0 fail=0 skip=0
@@ -8,8 +11,36 @@ failed_names=()
 log_dir=${O:-build}/test-logs
 mkdir -p "$log_dir"
 
+# What tests make is named blkprio-test-* or blkprio-effect-* (cgroups,
+# files, mount points); blkpriod instances of tests run on such configs.
+TEST_NAMES='blkprio-(test|effect|metrics|top|golden)[-.]'
+leaks() {
+	local m
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
+		find "$m" -maxdepth 4 -type d 2>/dev/null | grep -E "/$TEST_NAMES[^/]*$" |
+			sed 's/^/cgroup /'
+	done
+	losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -E "$TEST_NAMES" | sed 's/^/loop /'
+	awk '{ print $2 }' /proc/mounts | grep -E "$TEST_NAMES" | sed 's/^/mount /'
+	pgrep -af blkpriod 2>/dev/null | grep -E "$TEST_NAMES" | awk '{ print "daemon " $1 }'
+}
+# Remove one leak (after counting it): daemons first, then mounts, loops, cgroups.
+unleak() {
+	local kind=$1 what=$2 p
+	case $kind in
+	daemon) kill "$what" 2>/dev/null ;;
+	mount) umount -l "$what" 2>/dev/null ;;
+	loop) losetup -d "${what%% *}" 2>/dev/null ;;
+	cgroup)
+		for p in $(cat "$what"/cgroup.procs 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		sleep 0.1
+		find "$what" -depth -type d -exec rmdir {} + 2>/dev/null ;;
+	esac
+}
+baseline=$(leaks | sort)
+
 run_one() {
-	local t=$1 name out rc p f s
+	local t=$1 name out rc p f s left kind what
 	name=$(basename "$t")
 	[ -n "${TEST_FILTER:-}" ] && case "$t" in *"$TEST_FILTER"*) ;; *) return ;; esac
 	echo "# ---- $t"
@@ -27,6 +58,14 @@ run_one() {
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited $rc without a failed test (crash?)"
 		f=1
+	fi
+	left=$(comm -13 <(echo "$baseline") <(leaks | sort) | sort -k1,1r)
+	if [ -n "$left" ]; then
+		while read -r kind what; do
+			echo "not ok - $name left a $kind behind: $what"
+			f=$((f + 1))
+		done <<< "$left"
+		while read -r kind what; do unleak "$kind" "$what"; done <<< "$left"
 	fi
 	[ "$f" -gt 0 ] && failed_names+=("$name")
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))

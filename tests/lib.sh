@@ -11,10 +11,12 @@ _t_failed=0
 _t_cleanups=()
 
 t_cleanup() { _t_cleanups+=("$*"); }
+# The cleanups run with eval in this function: its counter has a name of
+# its own, so that a cleanup's own loop variable cannot move it.
 _t_exit() {
-	local i
-	for ((i = ${#_t_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_t_cleanups[$i]}" >/dev/null 2>&1 || true
+	local _t_k
+	for ((_t_k = ${#_t_cleanups[@]} - 1; _t_k >= 0; _t_k--)); do
+		eval "${_t_cleanups[$_t_k]}" >/dev/null 2>&1 || true
 	done
 	rm -rf "$T"
 }

@@ -34,11 +34,10 @@ static const struct colinfo list_cols[] = {
 	[COL_WANT] = { "WANT", 4, SCOLS_FL_RIGHT, COL_NUM,
 		       "weight the settings give (daemon config WEIGHT_MAP)" },
 	[COL_LEVER] = { "LEVER", 6, 0, COL_STR,
-			"how its IOPRIO takes effect: bfq, iocost, caps (share control), none "
-			"(- = not running; 'blkprio check' tells per device)" },
+			"how its IOPRIO acts: bfq, iocost, caps, none (- = not running)" },
 	[COL_STATE] = { "STATE", 7, 0, COL_STR,
-			"ok, drift (kernel weight differs from settings), caps (no weight file: "
-			"share control keeps the shares), no-lever, stopped, error" },
+			"ok, drift (kernel weight differs), caps (no weight file), no-lever, "
+			"stopped, error" },
 };
 #define NCOLS (sizeof(list_cols) / sizeof(list_cols[0]))
 
