@@ -69,3 +69,12 @@ share_rw_list() {
 	done
 	echo "$list"
 }
+
+# has_sched NAME: loop devices here can run that scheduler (writing "bfq"
+# loads its module where the kernel has one).
+has_sched() {
+	local f
+	f=$(ls /sys/block/loop*/queue/scheduler 2>/dev/null | head -1)
+	[ -n "$f" ] && { grep -qw "$1" "$f" || modprobe -q "$1" 2>/dev/null ||
+		modprobe -q "$1-iosched" 2>/dev/null; }
+}

@@ -35,6 +35,10 @@ echo "| scheduler | depth | IOPRIO | workload | shares on (median) | total on/of
 echo "|---|---|---|---|---|---|---|---|"
 for row in $ROWS; do
 	IFS=: read -r sched qd prios w <<<"$row"
+	if ! has_sched "$sched"; then
+		echo "| $sched | $qd | $prios | $w | skipped: no $sched in this kernel | | | |"
+		continue
+	fi
 	files=
 	for ((k = 0; k < PAIRS; k++)); do
 		if ((k % 2)); then order="on off"; else order="off on"; fi
