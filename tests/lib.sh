@@ -38,3 +38,63 @@ t_check() {
 }
 t_done() { echo "1..$_t_n"; [ "$_t_failed" -eq 0 ]; }
 t_root() { [ "$(id -u)" = 0 ]; }
+
+# ---- cgroups, v1 or v2: the hierarchy that holds the block-I/O controller ----
+# t_cg_detect: CG (its mount) and CGV (1: v1 blkio; 2: a cgroup2 mount offering
+# io, used only where no v1 blkio holds it); false when there is none.
+t_cg_detect() {
+	local m
+	CG= CGV=
+	if [ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ]; then
+		CG=/sys/fs/cgroup/blkio CGV=1
+		return 0
+	fi
+	for m in $(awk '$3 == "cgroup2" { print $2 }' /proc/mounts); do
+		if grep -qw io "$m/cgroup.controllers" 2>/dev/null; then
+			CG=$m CGV=2
+			return 0
+		fi
+	done
+	return 1
+}
+# t_cg_mkdir REL: make a cgroup (and its parents); on v2 with io enabled in
+# every parent's subtree_control, as the daemon does.
+t_cg_mkdir() {
+	local rel=$1 p=$CG part
+	if [ "$CGV" = 2 ]; then
+		for part in $(echo "$rel" | tr '/' ' '); do
+			grep -qw io "$p/cgroup.subtree_control" || echo +io >"$p/cgroup.subtree_control"
+			p=$p/$part
+			mkdir -p "$p"
+		done
+	else
+		mkdir -p "$CG/$rel"
+	fi
+}
+# t_cg_weight_file: the BFQ weight file's name in this hierarchy.
+t_cg_weight_file() { [ "$CGV" = 2 ] && echo io.bfq.weight || echo blkio.bfq.weight; }
+# t_cg_limit DIR MAJ:MIN riops|rbps|wiops|wbps: the limit on that device ("" none).
+t_cg_limit() {
+	local dir=$1 mm=$2 key=$3 f
+	if [ "$CGV" = 2 ]; then
+		awk -v d="$mm" -v k="$key" '$1 == d { for (i = 2; i <= NF; i++) {
+			split($i, kv, "="); if (kv[1] == k && kv[2] != "max") print kv[2] } }' \
+			"$dir/io.max" 2>/dev/null
+		return
+	fi
+	case $key in
+	riops) f=read_iops ;; wiops) f=write_iops ;; rbps) f=read_bps ;; *) f=write_bps ;;
+	esac
+	sed -n "s/^$mm //p" "$dir/blkio.throttle.${f}_device" 2>/dev/null
+}
+# t_cg_rm REL: kill what runs inside, remove the cgroup tree (retries while tasks exit).
+t_cg_rm() {
+	local d=$CG/$1 i
+	for ((i = 0; i < 100; i++)); do
+		[ -d "$d" ] || return 0
+		find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		sleep 0.02
+	done
+	return 1
+}

@@ -126,6 +126,13 @@ int cg_ct_foreach(const struct cg_layout *l, const struct cg_templates *t,
 int cg_create(const struct cg_layout *l, const char *rel);
 /* rmdir; -EBUSY while tasks are inside, -ENOENT if absent. */
 int cg_destroy(const struct cg_layout *l, const char *rel);
+/*
+ * v2: make sure the io controller reaches the cgroup (cgroups made by a
+ * container manager may not have it): "+io" in every ancestor's
+ * subtree_control that lacks it. A parent with processes of its own cannot
+ * (the kernel's no-internal-process rule) and is left as it is. v1: nothing.
+ */
+int cg_io_enable(const struct cg_layout *l, const char *rel);
 /* Move a process (all its threads) into the cgroup. */
 int cg_attach(const struct cg_layout *l, const char *rel, pid_t pid);
 

@@ -39,9 +39,11 @@ for sched in $SCHEDS; do
 			[ "$sched" = default ] || args+=(--scheduler "$sched")
 			ctl=()
 			[ "$CONTROL" = on ] && ctl=(--control on)
-			"$BLKPRIO" bench effect "${args[@]}" --control off >"$out/off.json" 2>"$out/err" &&
+			# a miss is exit 1 and still a report; both runs always run
+			rm -f "$out/off.json" "$out/on.json"
+			"$BLKPRIO" bench effect "${args[@]}" --control off >"$out/off.json" 2>"$out/err"
 			"$BLKPRIO" bench effect "${args[@]}" "${ctl[@]}" >"$out/on.json" 2>>"$out/err"
-			[ $? -le 1 ] && [ -n "${KEEP:-}" ] &&
+			[ -n "${KEEP:-}" ] &&
 				cp "$out/off.json" "$KEEP/qd$qd-$sched-$prios-$w-off.json" &&
 				cp "$out/on.json" "$KEEP/qd$qd-$sched-$prios-$w-on.json"
 			python3 - "$out/off.json" "$out/on.json" "$qd" "$prios" "$w" <<'PY' ||

@@ -2,7 +2,6 @@
 # blkprio create/destroy/exec/check: usage errors (exit 2, one line, nothing
 # changed), failures (exit 1), and `check --fix` on a loop device of our own.
 . "$(dirname "$0")/../lib.sh"
-CG=/sys/fs/cgroup/blkio
 NAME=blkprio-test-$$
 
 printf 'CGROUP_PATHS="%s/%%s"\nLATENCY="no"\nMETRICS_LISTEN="no"\n' "$NAME" >"$T/d.conf"
@@ -31,12 +30,12 @@ t_check "check --fix of a missing device fails" expect 1 cli check --fix nosuchd
 t_check "check -o help" expect 0 cli check -o help
 t_check "check --json is JSON" bash -c "'$BLKPRIO' --config '$T/d.conf' check --json >'$T/j'; /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d[\"devices\"], list)' '$T/j'"
 
-if ! t_root || [ ! -e "$CG/blkio.throttle.read_bps_device" ]; then
-	t_skip "cgroup commands" "needs root and the v1 blkio hierarchy"
+if ! t_root || ! t_cg_detect; then
+	t_skip "cgroup commands" "needs root and a blkio (v1) or io (v2) cgroup controller"
 	t_done
 	exit
 fi
-t_cleanup "find $CG/$NAME -depth -type d -exec rmdir {} +"
+t_cleanup t_cg_rm "$NAME"
 t_check "destroy of a missing cgroup fails" expect 1 cli destroy 555
 t_check "exec in a missing cgroup fails" expect 1 cli exec 555 -- true
 t_check "create" expect 0 cli create 555
@@ -55,6 +54,7 @@ truncate -s 16M "$T/disk"
 if loop=$(losetup -f --show "$T/disk" 2>/dev/null); then
 	t_cleanup "losetup -d $loop"
 	dev=${loop#/dev/}
+	t_cleanup "echo $(sed 's/.*\[\(.*\)\].*/\1/' "/sys/block/$dev/queue/scheduler") >/sys/block/$dev/queue/scheduler"
 	if grep -qw bfq "/sys/block/$dev/queue/scheduler"; then
 		echo none >"/sys/block/$dev/queue/scheduler"
 		cli check "$dev" >"$T/out" 2>&1

@@ -17,7 +17,7 @@ fi
 # writes "bfq" to the scheduler file, which loads a module), else caps.
 if grep -qw bfq /sys/block/loop*/queue/scheduler 2>/dev/null || modprobe -q bfq 2>/dev/null; then
 	LEVER=bfq
-elif [ -e /sys/kernel/btf/vmlinux ] && [ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ]; then
+elif [ -e /sys/kernel/btf/vmlinux ] && t_cg_detect; then
 	LEVER=caps
 else
 	t_skip effect "no lever here: no BFQ, and no BTF or throttle files for share control's caps"
@@ -28,7 +28,7 @@ export LEVER
 
 leftovers() {
 	local left=""
-	ls /sys/fs/cgroup/*/ 2>/dev/null | grep -q '^blkprio-effect-' && left="$left cgroups"
+	[ -n "$(find /sys/fs/cgroup -maxdepth 2 -name 'blkprio-effect-*' 2>/dev/null)" ] && left="$left cgroups"
 	ls /var/tmp | grep -q '^blkprio-effect\.' && left="$left files"
 	losetup -a | grep -q 'blkprio-effect' && left="$left loop"
 	echo "$left"

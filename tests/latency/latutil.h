@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LT_BLKIO	"/sys/fs/cgroup/blkio"
+#include <blkprio/cgroup.h>
+
 #define LT_BS		4096
 
 struct lt_loop {
@@ -129,12 +130,41 @@ static inline void lt_loop_destroy(struct lt_loop *l)
 		unlink(l->backing);
 }
 
-/* A child cgroup of blkio: path into buf, its id (directory inode). */
+/*
+ * The hierarchy with the block-I/O controller (v1 blkio, or a cgroup2 mount
+ * offering io, where io is then enabled for the root's children so that
+ * their bios are charged to them). NULL when there is none.
+ */
+static inline const char *lt_cgroup_root(void)
+{
+	static struct cg_layout l;
+	static int done;
+	char ctl[PATH_MAX + 32];
+	int fd;
+
+	if (!done) {
+		done = cg_layout_detect(&l) ? -1 : 1;
+		if (done > 0 && l.ver == CG_V2) {
+			snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", l.mount);
+			fd = open(ctl, O_WRONLY);
+			if (fd < 0 || write(fd, "+io", 3) != 3)
+				done = -1;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	return done > 0 ? l.mount : NULL;
+}
+
+/* A child cgroup of the block-I/O hierarchy: path into buf, its id (directory inode). */
 static inline int lt_cgroup_create(const char *name, char *path, size_t len, uint64_t *id)
 {
+	const char *root = lt_cgroup_root();
 	struct stat st;
 
-	snprintf(path, len, "%s/%s", LT_BLKIO, name);
+	if (!root)
+		return -ENODEV;
+	snprintf(path, len, "%s/%s", root, name);
 	if (mkdir(path, 0755))
 		return -errno;
 	if (stat(path, &st))

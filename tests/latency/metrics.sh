@@ -15,17 +15,17 @@ skip_all() {
 	exit 0
 }
 t_root || skip_all "needs root"
-[ -w /sys/fs/cgroup/blkio/cgroup.procs ] || skip_all "no cgroup v1 blkio hierarchy"
+t_cg_detect || skip_all "no blkio (v1) or io (v2) cgroup controller"
 for c in curl promtool; do command -v $c >/dev/null || skip_all "$c missing"; done
 
 name=blkprio-test-$$-m
-cg=/sys/fs/cgroup/blkio/$name
+cg=$CG/$name
 img=/dev/shm/blkprio-metrics-$$.img
 truncate -s 64M "$img" && t_cleanup rm -f "$img"
 loop=$(losetup -f --show "$img") || skip_all "no loop device"
 t_cleanup losetup -d "$loop"
 dev=${loop#/dev/}
-mkdir "$cg" && t_cleanup rmdir "$cg"
+t_cg_mkdir "$name" && t_cleanup t_cg_rm "$name"
 mkdir -p "$T/conf" "$T/run"
 echo 'IOPRIO="7"' > "$T/conf/$name.conf"
 
@@ -98,7 +98,7 @@ fi
 
 # the weight: the cgroup's where the kernel has weight files, else the one
 # share control keeps (IOPRIO 7 through the openvz map); the device's lever
-weight=$(cat "$cg/blkio.bfq.weight" 2>/dev/null || echo 128)
+weight=$(awk 'NR == 1 { print $NF }' "$cg/$(t_cg_weight_file)" 2>/dev/null || echo 128)
 lever=$("$BLKPRIO" --config "$T/blkpriod.conf" check -o LEVER -n -r "$dev" 2>/dev/null)
 if [ "$(val "blkprio_container_ioprio{ctid=\"$name\"}")" = 7 ] &&
    [ "$(val "blkprio_container_weight{ctid=\"$name\"}")" = "$weight" ] &&

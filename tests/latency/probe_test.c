@@ -58,8 +58,8 @@ FIXTURE_SETUP(lat)
 	lat_snap_init(&self->snap);
 	if (geteuid())
 		SKIP(return, "needs root");
-	if (access(LT_BLKIO "/cgroup.procs", W_OK))
-		SKIP(return, "no cgroup v1 blkio hierarchy at %s", LT_BLKIO);
+	if (!lt_cgroup_root())
+		SKIP(return, "no blkio (v1) or io (v2) cgroup controller");
 	err = lat_probe_open(&o, &self->probe, why, sizeof(why));
 	if (err)
 		SKIP(return, "%s", why);
@@ -282,7 +282,7 @@ TEST_F(lat, names_unknown_and_removed_cgroups)
 	char want[300];
 
 	ASSERT_EQ(0, cg_templates_parse(&t, "lxc/%s", &why));
-	ASSERT_EQ(0, lat_cgmap_new(LT_BLKIO, &map));
+	ASSERT_EQ(0, lat_cgmap_new(lt_cgroup_root(), &map));
 
 	/* a cgroup no template matches: known by its path, no CTID */
 	lat_cgmap_name(map, &t, self->id[1], &n);

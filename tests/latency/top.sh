@@ -13,11 +13,11 @@ skip_all() {
 }
 
 t_root || skip_all "needs root"
-[ -w /sys/fs/cgroup/blkio/cgroup.procs ] || skip_all "no cgroup v1 blkio hierarchy"
+t_cg_detect || skip_all "no blkio (v1) or io (v2) cgroup controller"
 command -v jq >/dev/null || skip_all "jq missing"
 
 name=blkprio-test-$$-top
-cg=/sys/fs/cgroup/blkio/$name
+cg=$CG/$name
 img=/dev/shm/blkprio-top-$$.img
 truncate -s 64M "$img" && t_cleanup rm -f "$img"
 loop=$(losetup -f --show "$img") || skip_all "no loop device"
@@ -33,7 +33,7 @@ cg_remove() {
 		sleep 0.1
 	done
 }
-mkdir "$cg" && t_cleanup cg_remove
+t_cg_mkdir "$name" && t_cleanup cg_remove
 mkdir -p "$T/conf" && echo 'IOPRIO="6"' > "$T/conf/$name.conf"
 opts=(--config "$T/none.conf" --conf-dir "$T/conf" --run-dir "$T/run")
 
@@ -52,7 +52,7 @@ dev=${loop#/dev/}
 # the device's lever as `check` names it (top shows the same), and the weight:
 # in the cgroup where the kernel has weight files, else none ("-")
 lever=$("$BLKPRIO" "${opts[@]}" check -o LEVER -n -r "$dev" 2>/dev/null)
-[ -e "$cg/blkio.bfq.weight" ] && wcond='$4 > 0' || wcond='$4 == "-"'
+[ -e "$cg/$(t_cg_weight_file)" ] && wcond='$4 > 0' || wcond='$4 == "-"'
 "$BLKPRIO" "${opts[@]}" top -b -d 0.5 -n 2 > "$T/top.txt" 2>&1
 row=$(awk -v n="$name" -v d="$dev" '$1 == n && $2 == d' "$T/top.txt" | tail -1)
 # CTID DEVICE IOPRIO WEIGHT LEVER R/S W/S MB/S P50 P99 MAX QUEUE DISK
@@ -103,13 +103,15 @@ fi
 majmin=$(lsblk -dno MAJ:MIN "$loop" | tr -d ' ')
 if echo bfq > "/sys/block/$dev/queue/scheduler" 2>/dev/null; then
 	t_cleanup "echo none > /sys/block/$dev/queue/scheduler"
-	echo "$majmin 300" > "$cg/blkio.bfq.weight_device"
+	wd=blkio.bfq.weight_device
+	[ "$CGV" = 2 ] && wd=io.bfq.weight
+	echo "$majmin 300" > "$cg/$wd"
 	"$BLKPRIO" "${opts[@]}" top -b -o CTID,DEVICE,WEIGHT -d 0.5 -n 1 > "$T/topw.txt" 2>&1
 	if awk -v n="$name" -v d="$dev" '$1 == n && $2 == d && $3 == 300 { ok = 1 } END { exit !ok }' \
 		"$T/topw.txt"; then
 		t_ok top_device_weight
 	else
-		t_fail top_device_weight "$(cat "$T/topw.txt" "$cg/blkio.bfq.weight_device")"
+		t_fail top_device_weight "$(cat "$T/topw.txt" "$cg/$wd")"
 	fi
 else
 	t_skip top_device_weight "no BFQ"

@@ -26,8 +26,7 @@ skip_all() {
 }
 t_root || skip_all "needs root"
 [ -e /sys/kernel/btf/vmlinux ] || skip_all "no BTF: share control needs the latency probes"
-[ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ] ||
-	skip_all "no cgroup v1 blkio hierarchy with the throttle files"
+t_cg_detect || skip_all "no blkio (v1) or io (v2) cgroup controller"
 if grep -qw bfq /sys/block/loop*/queue/scheduler 2>/dev/null || modprobe -q bfq 2>/dev/null; then
 	BFQ=yes
 else
@@ -172,23 +171,27 @@ fi
 # keeps the cap; once 101 stops the cap goes and its own limits are back,
 # byte for byte as `blkprio list --json` shows them.
 admin_limits() {
-	local cg=/sys/fs/cgroup/blkio/blkprio-test-$$-share loop dev mm i bps iops capped= \
-		kept= back= d
+	local rel=blkprio-test-$$-share cg=$CG/blkprio-test-$$-share loop dev mm i bps iops \
+		capped= kept= back= d
 	truncate -s 512M "$T/admin.img"
 	loop=$(losetup -f --show "$T/admin.img") || { echo "no loop device"; return 2; }
 	t_cleanup "losetup -d $loop"
 	dev=${loop#/dev/}
 	mm=$(cat "/sys/class/block/$dev/dev")
+	# the scheduler outlives the attachment: put back what the device had
+	local was
+	was=$(sed 's/.*\[\(.*\)\].*/\1/' "/sys/block/$dev/queue/scheduler")
+	t_cleanup "echo $was >/sys/block/$dev/queue/scheduler"
 	grep -qw mq-deadline "/sys/block/$dev/queue/scheduler" &&
 		echo mq-deadline >"/sys/block/$dev/queue/scheduler"
-	mkdir -p "$T/ac/conf" "$T/ac/run" "$cg"
+	mkdir -p "$T/ac/conf" "$T/ac/run"
 	# its tasks (fio forks its jobs) killed and gone before the cgroups and the loop
-	t_cleanup "for i in \$(seq 100); do kill -9 \$(cat $cg/10[12]/cgroup.procs 2>/dev/null) 2>/dev/null; rmdir $cg/101 $cg/102 $cg 2>/dev/null; [ -d $cg ] || break; sleep 0.05; done"
+	t_cleanup t_cg_rm "$rel"
 	printf 'CONF_DIRS="%s"\nRUN_DIR="%s"\nCGROUP_PATHS="%s/%%s"\nTHROTTLE_DEVICES="%s"\nSHARE_DEVICES="%s"\nMETRICS_LISTEN="no"\n' \
-		"$T/ac/conf" "$T/ac/run" "${cg#/sys/fs/cgroup/blkio/}" "$loop" "$dev" >"$T/ac/d.conf"
+		"$T/ac/conf" "$T/ac/run" "$rel" "$loop" "$dev" >"$T/ac/d.conf"
 	echo 'IOPRIO="7"' >"$T/ac/conf/101.conf"
 	printf 'IOPRIO="0"\nIOLIMIT="100M"\nIOPSLIMIT="100000"\n' >"$T/ac/conf/102.conf"
-	mkdir -p "$cg/101" "$cg/102"
+	t_cg_mkdir "$rel/101" && t_cg_mkdir "$rel/102"
 	"$O/blkpriod" -c "$T/ac/d.conf" 2>"$T/ac/d.log" || { cat "$T/ac/d.log"; return 1; }
 	d=$(head -1 "$T/ac/run/blkpriod.lock")
 	t_cleanup "kill $d; for i in \$(seq 100); do kill -0 $d 2>/dev/null || break; sleep 0.05; done"
@@ -204,8 +207,8 @@ admin_limits() {
 	local p2=$!
 	t_cleanup "kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null"
 	for ((i = 0; i < 160; i++)); do
-		bps=$(sed -n "s/^$mm //p" "$cg/102/blkio.throttle.read_bps_device")
-		iops=$(sed -n "s/^$mm //p" "$cg/102/blkio.throttle.read_iops_device")
+		bps=$(t_cg_limit "$cg/102" "$mm" rbps)
+		iops=$(t_cg_limit "$cg/102" "$mm" riops)
 		if [ -z "$capped" ] && [ -n "$bps" ] && [ "$bps" -lt 104857600 ]; then
 			[ "$iops" = 100000 ] || { echo "capped at $bps B/s, IOPS limit '$iops'"; return 1; }
 			capped=$bps

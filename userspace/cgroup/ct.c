@@ -20,6 +20,9 @@ int cg_ct_apply(const struct cg_ctx *cx, const char *ctid, const struct ct_setti
 	err = cg_ct_find(l, &cfg->templates, ctid, r->rel, sizeof(r->rel));
 	if (err < 0)
 		return err;
+	err = cg_io_enable(l, r->rel);
+	if (err)
+		return err;
 	/* limits first: they are the writes a bad device makes fail */
 	if (cfg->nthrottle) {
 		err = cg_limits_set(l, r->rel, cfg->throttle, cfg->nthrottle,

@@ -81,6 +81,36 @@ static int plain_create(const struct cg_layout *l, const char *rel)
 	return 0;
 }
 
+int cg_io_enable(const struct cg_layout *l, const char *rel)
+{
+	char path[PATH_MAX], ctl[PATH_MAX + 32], buf[512];
+	size_t i, len;
+	int err;
+
+	if (l->ver != CG_V2)
+		return 0;
+	err = cg_path(l, rel, NULL, path, sizeof(path));
+	if (err)
+		return err;
+	len = strlen(path);
+	for (i = strlen(l->mount) + 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		/* the parent of this component: already enabled there? */
+		snprintf(ctl, sizeof(ctl), "%.*s/cgroup.subtree_control",
+			 (int)(strrchr(path, '/') - path), path);
+		if (read_line(ctl, buf, sizeof(buf)) || !strstr(buf, "io")) {
+			err = enable_io_above(path);
+			if (err)
+				return err;
+		}
+		if (i < len)
+			path[i] = '/';
+	}
+	return 0;
+}
+
 /* A path below the mount: no empty, "." or ".." components. */
 static bool rel_valid(const char *rel)
 {

@@ -211,7 +211,8 @@ void effect_dev_release(struct effect_dev *d)
 	char path[128];
 	int i, dummy;
 
-	if (!d->made && d->old_sched[0]) {
+	/* a loop device keeps its scheduler after detaching: put it back on ours too */
+	if (d->old_sched[0]) {
 		sysfs_path(path, sizeof(path), d->name, "scheduler");
 		write_string(path, d->old_sched);
 		for (i = 0; i < 3; i++)
