@@ -4,6 +4,7 @@
 #   make              build build/blkprio (and the other programs)
 #   make run          set up (Debian packages), build, run the main job
 #   make test         set up, build, run every test; ends "N passed, N failed"
+#   make test-vm      only the VM leg of make test (Debian's kernel under QEMU)
 #   make bench        benchmarks (figures, not pass/fail)
 #   make fuzz         short libFuzzer runs of the parsers (clang)
 #   V=1               show full commands        O=DIR   build folder (default build/)
@@ -52,6 +53,7 @@ all-libs   := $(foreach l,$(lib-y),$(O)/$(l).a)
 all-progs  := $(foreach p,$(prog-y),$(O)/$(p))
 all-tests  := $(foreach t,$(test-y),$(O)/tests/$(t))
 all-fuzz   := $(foreach f,$(fuzz-y),$(O)/fuzz/$(f))
+vm-tests   := $(foreach t,$(vm-y),$(if $(filter %.sh,$(t)),$(t),$(O)/tests/$(t)))
 all-skels  := $(foreach b,$(bpf-y),$(O)/include/$(b).skel.h)
 harness    := $(O)/include/kselftest_harness.h
 objs-of     = $(addprefix $(O)/,$($(1)-y))
@@ -59,7 +61,7 @@ libs-of     = $(foreach l,$($(1)-libs),$(O)/$(l).a)
 ldlibs-of   = $(foreach l,$($(1)-libs),$($(l)-ldlibs)) $($(1)-ldlibs)
 all-objs   := $(foreach x,$(lib-y) $(prog-y) $(test-y),$(call objs-of,$(x)))
 
-.PHONY: all deps run test bench fuzz clean help
+.PHONY: all deps run test test-vm bench fuzz clean help
 all: $(all-progs)
 
 # ---- set-up: Debian packages (fast and silent when all are there) ------------
@@ -151,8 +153,13 @@ fuzz: $(all-fuzz)
 run: all
 	$(Q)scripts/run.sh $(O)
 
+# The host's kernel first, then the VM leg: the privileged tests again under
+# Debian's stock kernel, on pure cgroup v2 and on v1 blkio.
 test: all $(all-tests)
-	$(Q)O=$(O) scripts/run-tests.sh $(all-tests) $(test-sh-y)
+	$(Q)O=$(O) VM_TESTS="$(vm-tests)" scripts/run-tests.sh $(all-tests) $(test-sh-y) vm:v2 vm:v1
+
+test-vm: all $(all-tests)
+	$(Q)O=$(O) VM_TESTS="$(vm-tests)" scripts/run-tests.sh vm:v2 vm:v1
 
 bench: all
 	$(Q)for b in $(bench-y); do O=$(O) $$b || exit 1; done
@@ -162,6 +169,6 @@ clean:
 	$(Q)rm -rf $(O)
 
 help:
-	@sed -n '2,11s/^# \{0,1\}//p' Makefile
+	@sed -n '2,12s/^# \{0,1\}//p' Makefile
 
 -include $(all-objs:.o=.d)

@@ -4,7 +4,12 @@
 # After each test, what it may have left behind is looked for (test cgroups
 # under any cgroup mount, loop devices over test files, mounts, daemons):
 # each leak is a failure of that test, and is then removed.
-# Env: O (build folder), TEST_FILTER (substring of test names to run).
+# An argument vm:CG runs the tests named in VM_TESTS again inside a VM booted
+# with Debian's stock kernel (scripts/vm-run.sh; CG is v2 or v1), counted here
+# with names tagged by that kernel and cgroup, e.g. "ok 3 [6.1 v2] cg.v2.layout".
+# Env: O (build folder), TEST_FILTER (substring of test names to run),
+# VM_TESTS, VM_LIMIT (seconds per boot, default 900), BLKPRIO_VM_TAG (set in
+# the guest: tag every result line with it).
 set -u
 pass=0 fail=0 skip=0
 failed_names=()
@@ -39,30 +44,45 @@ unleak() {
 }
 baseline=$(leaks | sort)
 
+tag=${BLKPRIO_VM_TAG:+[$BLKPRIO_VM_TAG] }
 run_one() {
 	local t=$1 name out rc p f s left kind what
 	name=$(basename "$t")
 	[ -n "${TEST_FILTER:-}" ] && case "$t" in *"$TEST_FILTER"*) ;; *) return ;; esac
 	echo "# ---- $t"
-	if [ "${t##*.}" = sh ]; then
+	if [ "${t%%:*}" = vm ]; then
+		name=vm-${t#vm:}
+		"$(dirname "$0")"/vm-run.sh "${O:-build}" "${t#vm:}" "${VM_LIMIT:-900}" \
+			"O=${O:-build} scripts/run-tests.sh ${VM_TESTS:-}" >"$log_dir/$name.log" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 77 ]; then
+			echo "ok 1 $name # SKIP $(sed -n 's/^# SKIP vm: //p' "$log_dir/$name.log")" \
+				>>"$log_dir/$name.log"
+			rc=0
+		fi
+	elif [ "${t##*.}" = sh ]; then
 		bash "$t" >"$log_dir/$name.log" 2>&1 </dev/null
+		rc=$?
 	else
 		"$t" >"$log_dir/$name.log" 2>&1 </dev/null
+		rc=$?
 	fi
-	rc=$?
+	if [ -n "${BLKPRIO_VM_TAG:-}" ]; then
+		sed -i -E "s/^(not )?ok ([0-9]+|-) /&[$BLKPRIO_VM_TAG] /" "$log_dir/$name.log"
+	fi
 	cat "$log_dir/$name.log"
 	s=$(grep -Ec '^ok [0-9]+ .*# SKIP' "$log_dir/$name.log")
 	p=$(grep -Ec '^ok [0-9]+ ' "$log_dir/$name.log")
 	p=$((p - s))
-	f=$(grep -Ec '^not ok [0-9]+ ' "$log_dir/$name.log")
+	f=$(grep -Ec '^not ok ' "$log_dir/$name.log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $name exited $rc without a failed test (crash?)"
+		echo "not ok - $tag$name exited $rc without a failed test (crash?)"
 		f=1
 	fi
 	left=$(comm -13 <(echo "$baseline") <(leaks | sort) | sort -k1,1r)
 	if [ -n "$left" ]; then
 		while read -r kind what; do
-			echo "not ok - $name left a $kind behind: $what"
+			echo "not ok - $tag$name left a $kind behind: $what"
 			f=$((f + 1))
 		done <<< "$left"
 		while read -r kind what; do unleak "$kind" "$what"; done <<< "$left"
@@ -76,5 +96,7 @@ for t in "$@"; do
 done
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "# failed in: ${failed_names[*]} (logs in $log_dir)"
+# inside the VM the host's runner prints the one summary line
+[ -n "${BLKPRIO_VM_TAG:-}" ] && printf '# guest: '
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Inside the VM test leg's guest, chrooted into the host's root (an overlay:
+# every write stays in the guest): the file systems a host has, the guest
+# kernel's modules, cgroups as the job asks (pure v2 with the io controller,
+# or v1 blkio next to a cgroup2 mount), then the job's command. Its output
+# and exit code go to the "out" share (/vmout). Run by scripts/vm-init.sh.
+# The job (/vmout/job, written by scripts/vm-run.sh): CG=v2|v1, TOP, O, CMD.
+release=$1
+. /vmout/job
+exec >/vmout/out.log 2>&1
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs tmpfs /var/tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+ip link set lo up
+mkdir -p "/lib/modules/$release"
+mount --bind "$O/vm/kernel/lib/modules/$release" "/lib/modules/$release"
+echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
+modprobe loop max_loop=16 2>/dev/null
+case $CG in
+v1)
+	# the io controller bound to v1 blkio (as on the host), a cgroup2 mount beside
+	mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
+	mkdir -p /sys/fs/cgroup/blkio /sys/fs/cgroup/unified
+	mount -t cgroup -o blkio blkio /sys/fs/cgroup/blkio
+	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup/unified
+	;;
+*)
+	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+	;;
+esac
+export BLKPRIO_VM_TAG="$(uname -r | cut -d. -f1,2) $CG"
+echo "# guest: $(uname -r), cgroup $CG ($(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
+	echo blkio v1)), up $(cut -d' ' -f1 /proc/uptime) s"
+cd "$TOP" || exit 1
+bash -c "$CMD"
+echo $? >/vmout/rc
+sync
