@@ -2,18 +2,19 @@
 # Run every test program (kselftest harness, TAP) and shell test; count the
 # TAP results; end with "N passed, N failed, N skipped". Exit 1 on failures.
 # After each test, what it may have left behind is looked for (test cgroups
-# under any cgroup mount, loop devices over test files, mounts, daemons):
-# each leak is a failure of that test, and is then removed.
+# under any cgroup mount, loop devices over test files, mounts, daemons,
+# null_blk devices): each leak is a failure of that test, and is then removed.
 # An argument vm:CG runs the tests named in VM_TESTS again inside a VM booted
 # with Debian's stock kernel (scripts/vm-run.sh; CG is v2 or v1), counted here
 # with names tagged by that kernel and cgroup, e.g. "ok 3 [6.1 v2] cg.v2.layout".
 # Env: O (build folder), TEST_FILTER (substring of test names to run),
-# VM_TESTS, VM_LIMIT (seconds per boot, default 900), BLKPRIO_VM_TAG (set in
-# the guest: tag every result line with it).
+# VM_TESTS, VM_LIMIT (seconds per boot, default 900), TEST_LOGS (the logs'
+# folder, default O/test-logs), BLKPRIO_VM_TAG (set in the guest: tag every
+# result line with it).
 set -u
 pass=0 fail=0 skip=0
 failed_names=()
-log_dir=${O:-build}/test-logs
+log_dir=${TEST_LOGS:-${O:-build}/test-logs}
 mkdir -p "$log_dir"
 
 # What tests make is named blkprio-test-* or blkprio-effect-* (cgroups,
@@ -28,6 +29,7 @@ leaks() {
 	losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -E "$TEST_NAMES" | sed 's/^/loop /'
 	awk '{ print $2 }' /proc/mounts | grep -E "$TEST_NAMES" | sed 's/^/mount /'
 	pgrep -af blkpriod 2>/dev/null | grep -E "$TEST_NAMES" | awk '{ print "daemon " $1 }'
+	ls /sys/kernel/config/nullb 2>/dev/null | grep -E "^$TEST_NAMES" | sed 's/^/nullb /'
 }
 # Remove one leak (after counting it): daemons first, then mounts, loops, cgroups.
 unleak() {
@@ -36,6 +38,9 @@ unleak() {
 	daemon) kill "$what" 2>/dev/null ;;
 	mount) umount -l "$what" 2>/dev/null ;;
 	loop) losetup -d "${what%% *}" 2>/dev/null ;;
+	nullb)
+		echo 0 >"/sys/kernel/config/nullb/$what/power" 2>/dev/null
+		rmdir "/sys/kernel/config/nullb/$what" 2>/dev/null ;;
 	cgroup)
 		for p in $(cat "$what"/cgroup.procs 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		sleep 0.1
@@ -46,10 +51,11 @@ baseline=$(leaks | sort)
 
 tag=${BLKPRIO_VM_TAG:+[$BLKPRIO_VM_TAG] }
 run_one() {
-	local t=$1 name out rc p f s left kind what
+	local t=$1 name out rc p f s left kind what t0
 	name=$(basename "$t")
 	[ -n "${TEST_FILTER:-}" ] && case "$t" in *"$TEST_FILTER"*) ;; *) return ;; esac
 	echo "# ---- $t"
+	t0=$SECONDS
 	if [ "${t%%:*}" = vm ]; then
 		name=vm-${t#vm:}
 		"$(dirname "$0")"/vm-run.sh "${O:-build}" "${t#vm:}" "${VM_LIMIT:-900}" \
@@ -89,6 +95,7 @@ run_one() {
 	fi
 	[ "$f" -gt 0 ] && failed_names+=("$name")
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	echo "# ---- $name: $p passed, $f failed, $s skipped in $((SECONDS - t0)) s"
 }
 
 for t in "$@"; do

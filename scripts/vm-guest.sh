@@ -6,11 +6,15 @@
 # and exit code go to the "out" share (/vmout). Run by scripts/vm-init.sh.
 # The job (/vmout/job, written by scripts/vm-run.sh): CG=v2|v1, TOP, O, CMD.
 release=$1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
+hostname blkprio-vm
 . /vmout/job
 exec >/vmout/out.log 2>&1
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /dev/pts /dev/shm
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do [ -e /dev/${i#*:} ] || ln -s /proc/self/fd/${i%%:*} /dev/${i#*:}; done
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs tmpfs /var/tmp
@@ -20,8 +24,14 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ip link set lo up
 mkdir -p "/lib/modules/$release"
 mount --bind "$O/vm/kernel/lib/modules/$release" "/lib/modules/$release"
-echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
 modprobe loop max_loop=16 2>/dev/null
+# as a Debian host with bfq in /etc/modules: the scheduler is there to choose
+modprobe bfq 2>/dev/null
+# the kernel's own module requests run in the initramfs's root, which has no
+# modules: load ahead what tests mount or create
+modprobe ext4 2>/dev/null
+modprobe null_blk nr_devices=0 2>/dev/null  # devices come from configfs
+mount -t configfs configfs /sys/kernel/config 2>/dev/null
 case $CG in
 v1)
 	# the io controller bound to v1 blkio (as on the host), a cgroup2 mount beside
@@ -34,6 +44,7 @@ v1)
 	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 	;;
 esac
+export TEST_LOGS=/vmout/test-logs
 export BLKPRIO_VM_TAG="$(uname -r | cut -d. -f1,2) $CG"
 echo "# guest: $(uname -r), cgroup $CG ($(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
 	echo blkio v1)), up $(cut -d' ' -f1 /proc/uptime) s"

@@ -98,3 +98,38 @@ t_cg_rm() {
 	done
 	return 1
 }
+
+# ---- null_blk (configfs): a disk-like device of the test's own ----------------
+# t_nullb NAME ATTR=VALUE...: a null_blk device made through configfs as
+# blkprio-test-NAME-PID, powered on; prints its /dev path. False, with the reason
+# on stderr, where the kernel has no null_blk. Remove it with t_nullb_rm NAME.
+t_nullb() {
+	local name=blkprio-test-$1-$$ d kv
+	shift
+	d=/sys/kernel/config/nullb/$name
+	[ -d /sys/kernel/config/nullb ] || modprobe -q null_blk nr_devices=0 2>/dev/null
+	[ -d /sys/kernel/config/nullb ] ||
+		{ echo "no null_blk in this kernel (CONFIG_BLK_DEV_NULL_BLK)" >&2; return 1; }
+	mkdir "$d" || return 1
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$d/${kv%%=*}" || { echo "null_blk: cannot set $kv" >&2; rmdir "$d"; return 1; }
+	done
+	echo 1 >"$d/power" || { rmdir "$d"; return 1; }
+	# the disk is named after the configfs item (6.x) or nullbINDEX (older)
+	local i disk
+	for i in $(seq 50); do
+		for disk in "$name" "nullb$(cat "$d/index")"; do
+			[ -e "/sys/block/$disk" ] && [ -b "/dev/$disk" ] && { echo "/dev/$disk"; return 0; }
+		done
+		sleep 0.1
+	done
+	echo "null_blk: $name powered on, but no disk in /sys/block and /dev" >&2
+	echo 0 >"$d/power"; rmdir "$d"
+	return 1
+}
+t_nullb_rm() {
+	local d=/sys/kernel/config/nullb/blkprio-test-$1-$$
+	[ -d "$d" ] || return 0
+	echo 0 >"$d/power" 2>/dev/null
+	rmdir "$d"
+}

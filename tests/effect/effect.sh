@@ -82,17 +82,24 @@ else
 	t_fail effect.wide "$(cat "$T/wide.txt")"
 fi
 
-# 3. The probes' per-container p50 agrees with the engine's within 25%.
+# 3. The probes' per-container p50 agrees with the engine's within 25%. The
+# probes time the block layer, the engine also its own system calls: under an
+# emulated CPU (the VM leg's TCG, 10-20x slower) those are a large part, so
+# there the probes' p50 must lie between a quarter of the engine's and it.
 if nm "$BLKPRIO" 2>/dev/null | grep -q __asan_init; then
 	t_skip effect.probes_agree "ASan build: sanitizer overhead inflates the engine's own timing"
-elif python3 - "$T/openvz.json" <<'PY'
+elif python3 - "$T/openvz.json" "${BLKPRIO_VM_TAG:-}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+emulated = bool(sys.argv[2])
 assert r["probes"], r.get("probe_note")
 for c in r["containers"]:
     assert c["probe_requests"] > 1000, c
     e, p = c["engine_p50_us"], c["probe_p50_us"]
-    assert abs(p - e) <= 0.25 * e, (c["ctid"], e, p)
+    if emulated:
+        assert 0.25 * e <= p <= 1.05 * e, (c["ctid"], e, p)
+    else:
+        assert abs(p - e) <= 0.25 * e, (c["ctid"], e, p)
 PY
 then t_ok effect.probes_agree; else t_fail effect.probes_agree "$(cat "$T/openvz.json")"; fi
 
