@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <blkprio/cgroup.h>
+
 /* ---- latency histogram: log-linear, relative error <= 1/128 ---------------- */
 
 #define BENCH_HIST_SUB_BITS	6
@@ -182,6 +184,34 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	      const struct bench_run_opts *opts,
 	      struct bench_result **results, unsigned int *nresults);
 void bench_results_free(struct bench_result *r, unsigned int n);
+
+/* ---- io.cost calibration (calibrate.c) ----------------------------------------- */
+
+struct bench_calib_opts {
+	const char *dev;		/* "sdb": its scheduler and merges are switched */
+	const char *path;		/* "/dev/sdb": what the runs read (and write) */
+	unsigned int seconds_ms;	/* per run */
+	bool writes;			/* measure writes too: overwrites the device */
+	volatile int *stop;		/* set non-zero to stop (the device is put back) */
+};
+struct bench_calib_phase {
+	bool measured;
+	enum bench_rw rw;
+	uint32_t bs;
+	unsigned int depth;
+	double seconds, iops, bps;
+};
+struct bench_calib {
+	char sched[32];			/* the device's scheduler before (and after) */
+	struct bench_calib_phase phase[6];	/* in the order of CG_IOCOST_* */
+	struct cg_iocost_model model;	/* unmeasured writes: the read values */
+	int failed;			/* the phase that failed, -1 none */
+};
+/*
+ * Measure DEV for io.cost's linear model: scheduler none and nomerges=1
+ * during the runs, the old values back after (also on failure).
+ */
+int bench_calibrate(const struct bench_calib_opts *o, struct bench_calib *c);
 
 /* ---- reports ------------------------------------------------------------------- */
 

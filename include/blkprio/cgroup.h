@@ -291,6 +291,52 @@ void cg_dev_names_free(char **names, size_t n);
 int cg_dev_check(const struct cg_layout *l, const char *name, struct cg_devcheck *c);
 /* echo bfq > /sys/block/NAME/queue/scheduler. -ENOTSUP when BFQ is absent. */
 int cg_dev_set_bfq(const char *name);
+/*
+ * Write /sys/block/NAME/queue/ATTR ("scheduler", "nomerges"); the value it
+ * had goes to old (for "scheduler" the active one, "none" when none).
+ */
+int cg_dev_queue_set(const char *name, const char *attr, const char *val,
+		     char *old, size_t len);
+
+/* ---- io.cost (cgroup v2 root): a device's cost model and its switch ------- */
+
+enum {
+	CG_IOCOST_RBPS, CG_IOCOST_RSEQIOPS, CG_IOCOST_RRANDIOPS,
+	CG_IOCOST_WBPS, CG_IOCOST_WSEQIOPS, CG_IOCOST_WRANDIOPS, CG_IOCOST_NPARAMS
+};
+/* The linear model: bytes/s for r/wbps, IOPS of 4 KiB requests for the rest. */
+struct cg_iocost_model {
+	uint64_t v[CG_IOCOST_NPARAMS];
+};
+struct cg_iocost_state {
+	bool enabled;			/* io.cost.qos enable=1 */
+	bool user_model;		/* io.cost.model ctrl=user (else the kernel's) */
+	bool have_model;
+	struct cg_iocost_model model;
+};
+/* "rbps", "rseqiops", ... in the order of the enum. */
+const char *cg_iocost_param_name(unsigned int i);
+/*
+ * "rbps=N rseqiops=N rrandiops=N wbps=N wseqiops=N wrandiops=N" (all six,
+ * each > 0; "MAJ:MIN", "ctrl=user" and "model=linear" may be there too).
+ * -EINVAL for anything else.
+ */
+int cg_iocost_model_parse(const char *s, struct cg_iocost_model *m);
+/* "ctrl=user model=linear rbps=N ..." */
+int cg_iocost_model_format(const struct cg_iocost_model *m, char *buf, size_t len);
+/* What the root's io.cost files say of maj:min. -ENOTSUP: io is not on v2. */
+int cg_iocost_get(const struct cg_layout *l, unsigned int maj, unsigned int min,
+		  struct cg_iocost_state *st);
+/*
+ * Write the model (ctrl=user) and enable io.cost for maj:min. vrate 1..100:
+ * the rate pinned at that percentage of the model, no latency targets
+ * (io.cost.qos ctrl=user rpct=0 ... min=max=vrate); 0: the kernel's own QoS
+ * control (ctrl=auto), which lowers the rate while requests wait for the
+ * device's tags, so on a device of queue depth 1 it falls to a few percent.
+ */
+int cg_iocost_set(const struct cg_layout *l, unsigned int maj, unsigned int min,
+		  const struct cg_iocost_model *m, unsigned int vrate);
+int cg_iocost_disable(const struct cg_layout *l, unsigned int maj, unsigned int min);
 
 /* ---- the lever of a device ------------------------------------------------ */
 

@@ -63,8 +63,9 @@ static void weight_fix(const struct cg_devcheck *c, struct cg_lever_choice *o)
 		snprintf(o->fix, sizeof(o->fix), "modprobe bfq, then 'blkprio check --fix %s': "
 			 "weights without the throughput cost of caps", c->name);
 	else if (c->ver == CG_V2)
-		snprintf(o->fix, sizeof(o->fix), "enable io.cost for %u:%u (io.cost.qos and "
-			 "io.cost.model at the cgroup2 root) for io.weight", c->major, c->minor);
+		snprintf(o->fix, sizeof(o->fix), "'blkprio calibrate %s --apply' measures the "
+			 "device and enables io.cost (weights in io.weight) with its model",
+			 c->name);
 }
 
 /* Why the throttle caps cannot run on a device without weights; NULL if they can. */

@@ -272,3 +272,25 @@ int cg_dev_set_bfq(const char *name)
 	err = write_string(path, "bfq");
 	return err == -EINVAL || err == -ENOENT ? -ENOTSUP : err;
 }
+
+int cg_dev_queue_set(const char *name, const char *attr, const char *val,
+		     char *old, size_t len)
+{
+	char path[PATH_MAX], file[64], buf[256];
+	bool bfq;
+	int err;
+
+	snprintf(file, sizeof(file), "queue/%s", attr);
+	err = sysblock(name, file, buf, sizeof(buf));
+	if (err)
+		return err == -ENOENT ? -ENODEV : err;
+	if (!strcmp(attr, "scheduler")) {
+		parse_sched(buf, old, len, &bfq);
+		if (!old[0])
+			snprintf(old, len, "none");
+	} else {
+		snprintf(old, len, "%s", buf);
+	}
+	snprintf(path, sizeof(path), "/sys/block/%s/%s", name, file);
+	return write_string(path, val);
+}

@@ -103,6 +103,7 @@ int do_create(int argc, char **argv);
 int do_destroy(int argc, char **argv);
 int do_exec(int argc, char **argv);
 int do_check(int argc, char **argv);
+int do_calibrate(int argc, char **argv);
 
 /*
  * apply.c: apply effective settings to a running container's cgroup, with

@@ -30,6 +30,8 @@ static const struct cmd cmds[] = {
 	{ "exec", do_exec, "CTID -- CMD [ARGS]", "run a command inside a container's cgroup" },
 	{ "check", do_check, "[--fix DEV]... [DEV...]",
 	  "can weights take effect? scheduler, controller, advice per device" },
+	{ "calibrate", do_calibrate, "DEV [--seconds N] [--write] [--apply]",
+	  "measure a device for io.cost's model; --apply enables io.cost with it" },
 	{ "demo", do_demo, "[--seconds N] [--html FILE]",
 	  "the whole system on an embedded default, live, then the measured shares" },
 	{ "help", do_help, "[COMMAND]", "this help, or a command's" },
@@ -45,7 +47,7 @@ static void usage(FILE *out)
 		"Container block-I/O priorities (OpenVZ IOPRIO) made real.\n\n"
 		"Commands:\n");
 	for (c = cmds; c->name; c++)
-		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\nOptions (every command):\n"
 		"  --conf-dir DIR   container configs (default %s, env BLKPRIO_CONF_DIR)\n"
 		"  --run-dir DIR    runtime overrides (default %s, env BLKPRIO_RUN_DIR)\n"
