@@ -53,7 +53,9 @@ all-libs   := $(foreach l,$(lib-y),$(O)/$(l).a)
 all-progs  := $(foreach p,$(prog-y),$(O)/$(p))
 all-tests  := $(foreach t,$(test-y),$(O)/tests/$(t))
 all-fuzz   := $(foreach f,$(fuzz-y),$(O)/fuzz/$(f))
-vm-tests   := $(foreach t,$(vm-y),$(if $(filter %.sh,$(t)),$(t),$(O)/tests/$(t)))
+vm-test-of  = $(foreach t,$(1),$(if $(filter %.sh,$(t)),$(t),$(O)/tests/$(t)))
+vm-tests   := $(call vm-test-of,$(vm-y))
+vm1-tests  := $(call vm-test-of,$(vm1-y))
 all-skels  := $(foreach b,$(bpf-y),$(O)/include/$(b).skel.h)
 harness    := $(O)/include/kselftest_harness.h
 objs-of     = $(addprefix $(O)/,$($(1)-y))
@@ -156,10 +158,10 @@ run: all
 # The host's kernel first, then the VM leg: the privileged tests again under
 # Debian's stock kernel, on pure cgroup v2 and on v1 blkio.
 test: all $(all-tests)
-	$(Q)O=$(O) VM_TESTS="$(vm-tests)" scripts/run-tests.sh $(all-tests) $(test-sh-y) vm:v2 vm:v1
+	$(Q)O=$(O) VM_TESTS="$(vm-tests)" VM_TESTS_V1="$(vm1-tests)" scripts/run-tests.sh $(all-tests) $(test-sh-y) vm:v2 vm:v1
 
 test-vm: all $(all-tests)
-	$(Q)O=$(O) VM_TESTS="$(vm-tests)" scripts/run-tests.sh vm:v2 vm:v1
+	$(Q)O=$(O) VM_TESTS="$(vm-tests)" VM_TESTS_V1="$(vm1-tests)" scripts/run-tests.sh vm:v2 vm:v1
 
 bench: all
 	$(Q)for b in $(bench-y); do O=$(O) $$b || exit 1; done

@@ -8,7 +8,7 @@
 # with Debian's stock kernel (scripts/vm-run.sh; CG is v2 or v1), counted here
 # with names tagged by that kernel and cgroup, e.g. "ok 3 [6.1 v2] cg.v2.layout".
 # Env: O (build folder), TEST_FILTER (substring of test names to run),
-# VM_TESTS, VM_LIMIT (seconds per boot, default 900), TEST_LOGS (the logs'
+# VM_TESTS, VM_TESTS_V1 (the v1 leg's, default VM_TESTS), VM_LIMIT (seconds per boot, default 900), TEST_LOGS (the logs'
 # folder, default O/test-logs), BLKPRIO_VM_TAG (set in the guest: tag every
 # result line with it).
 set -u
@@ -50,6 +50,10 @@ unleak() {
 baseline=$(leaks | sort)
 
 tag=${BLKPRIO_VM_TAG:+[$BLKPRIO_VM_TAG] }
+# the tests of a VM leg: VM_TESTS on v2; VM_TESTS_V1 (where given) on v1
+vm_tests() {
+	if [ "$1" = v1 ] && [ -n "${VM_TESTS_V1:-}" ]; then echo "$VM_TESTS_V1"; else echo "${VM_TESTS:-}"; fi
+}
 run_one() {
 	local t=$1 name out rc p f s left kind what t0
 	name=$(basename "$t")
@@ -59,7 +63,7 @@ run_one() {
 	if [ "${t%%:*}" = vm ]; then
 		name=vm-${t#vm:}
 		"$(dirname "$0")"/vm-run.sh "${O:-build}" "${t#vm:}" "${VM_LIMIT:-900}" \
-			"O=${O:-build} scripts/run-tests.sh ${VM_TESTS:-}" >"$log_dir/$name.log" 2>&1 </dev/null
+			"O=${O:-build} scripts/run-tests.sh $(vm_tests "${t#vm:}")" >"$log_dir/$name.log" 2>&1 </dev/null
 		rc=$?
 		if [ "$rc" -eq 77 ]; then
 			echo "ok 1 $name # SKIP $(sed -n 's/^# SKIP vm: //p' "$log_dir/$name.log")" \
