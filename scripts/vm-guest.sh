@@ -10,14 +10,24 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/r
 hostname blkprio-vm
 . /vmout/job
 exec >/vmout/out.log 2>&1
+# the guest's own /tmp, /run and /var/tmp would hide a tree checked out there
+# (a clone in /tmp): the root's view is kept aside and such trees bound back
+hv=/mnt/blkprio-host
+mkdir -p $hv && mount --bind / $hv
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs tmpfs /var/tmp
+for p in "$TOP" "$O"; do
+	case $p in
+	/tmp/* | /run/* | /var/tmp/*)
+		mkdir -p "$p" && mount --bind "$hv$p" "$p" ;;
+	esac
+done
 mkdir -p /dev/pts /dev/shm
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 for i in 0:stdin 1:stdout 2:stderr; do [ -e /dev/${i#*:} ] || ln -s /proc/self/fd/${i%%:*} /dev/${i#*:}; done
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t tmpfs tmpfs /var/tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null

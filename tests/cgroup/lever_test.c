@@ -96,7 +96,7 @@ TEST_F(lv, fixes_offered)
 	EXPECT_NE(NULL, strstr(self->ch.fix, "io.cost")) {
 		TH_LOG("%s", self->ch.fix);
 	}
-	EXPECT_NE(NULL, strstr(self->ch.fix, "8:0"));
+	EXPECT_NE(NULL, strstr(self->ch.fix, "blkprio calibrate sda --apply"));
 }
 
 TEST_F(lv, bfq_weights_alone_by_default)
