@@ -7,6 +7,11 @@
 #   make test-vm      only the VM leg of make test (Debian's kernel under QEMU)
 #   make bench        benchmarks (figures, not pass/fail)
 #   make fuzz         short libFuzzer runs of the parsers (clang)
+#   make install      programs, unit, default config, man pages, completion
+#   make uninstall    remove them again (an edited blkpriod.conf stays)
+#                     PREFIX=/usr/local DESTDIR= BINDIR SBINDIR MANDIR SYSCONFDIR
+#                     UNITDIR COMPLETIONDIR
+#   NODEPS=1          skip the set-up step (packages: debian/control has them)
 #   V=1               show full commands        O=DIR   build folder (default build/)
 #   ASAN=1            ASan+UBSan build (default folder build-asan/)
 
@@ -63,12 +68,12 @@ libs-of     = $(foreach l,$($(1)-libs),$(O)/$(l).a)
 ldlibs-of   = $(foreach l,$($(1)-libs),$($(l)-ldlibs)) $($(1)-ldlibs)
 all-objs   := $(foreach x,$(lib-y) $(prog-y) $(test-y),$(call objs-of,$(x)))
 
-.PHONY: all deps run test test-vm bench fuzz clean help
+.PHONY: all deps run test test-vm bench fuzz clean help install uninstall
 all: $(all-progs)
 
 # ---- set-up: Debian packages (fast and silent when all are there) ------------
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)$(if $(filter 1,$(NODEPS)),true,scripts/deps.sh)
 
 # Every compile waits for the set-up step and the generated headers.
 $(all-objs): | deps $(all-skels)
@@ -166,11 +171,58 @@ test-vm: all $(all-tests)
 bench: all
 	$(Q)for b in $(bench-y); do O=$(O) $$b || exit 1; done
 
+# ---- install: an admin tool's places (DESTDIR for packages and tests) --------
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+# /etc whatever the PREFIX: blkprio and blkpriod both read
+# /etc/blkprio/blkpriod.conf unless told another one (--config).
+SYSCONFDIR    ?= /etc
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL       ?= install
+
+man8 := man/blkprio.8 man/blkpriod.8
+man5 := man/blkpriod.conf.5
+dest-conf := $(DESTDIR)$(SYSCONFDIR)/blkprio/blkpriod.conf
+# Another SYSCONFDIR is named in the unit; the CLI needs --config there.
+unit-config := $(if $(filter /etc,$(SYSCONFDIR)),, --config $(SYSCONFDIR)/blkprio/blkpriod.conf)
+
+# blkprio goes to bin: img, dd and bench are of use without root.
+# The config is installed only where there is none: it is the admin's.
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSCONFDIR)/blkprio
+	$(Q)$(INSTALL) -m 0755 $(O)/blkprio $(DESTDIR)$(BINDIR)/blkprio
+	$(Q)$(INSTALL) -m 0755 $(O)/blkpriod $(DESTDIR)$(SBINDIR)/blkpriod
+	$(Q)sed 's|^ExecStart=/usr/sbin/blkpriod|ExecStart=$(SBINDIR)/blkpriod$(unit-config)|' \
+		userspace/daemon/blkpriod.service >$(DESTDIR)$(UNITDIR)/blkpriod.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/blkpriod.service
+	$(Q)[ -e $(dest-conf) ] || $(INSTALL) -m 0644 userspace/daemon/blkpriod.conf $(dest-conf)
+	$(Q)$(INSTALL) -m 0644 $(man8) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)$(INSTALL) -m 0644 $(man5) $(DESTDIR)$(MANDIR)/man5/
+	$(Q)$(INSTALL) -m 0644 contrib/bash-completion/blkprio $(DESTDIR)$(COMPLETIONDIR)/blkprio
+
+# Folders are removed only when empty; blkpriod.conf only when unedited.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/blkprio $(DESTDIR)$(SBINDIR)/blkpriod \
+		$(DESTDIR)$(UNITDIR)/blkpriod.service \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(man8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(man5))) \
+		$(DESTDIR)$(COMPLETIONDIR)/blkprio
+	$(Q)if cmp -s userspace/daemon/blkpriod.conf $(dest-conf); then rm -f $(dest-conf); \
+	elif [ -e $(dest-conf) ]; then echo "  KEEP    $(dest-conf) (edited)"; fi
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/blkprio 2>/dev/null || true
+
 clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
 
 help:
-	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+	@sed -n '2,16s/^# \{0,1\}//p' Makefile
 
 -include $(all-objs:.o=.d)

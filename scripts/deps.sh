@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config clang llvm libbpf-dev bpftool libcgroup-dev zlib1g-dev
 libssl-dev liburing-dev libsmartcols-dev libjson-c-dev libmicrohttpd-dev libncurses-dev
 libzstd-dev linux-source-6.12 linux-libc-dev xz-utils
-qemu-utils qemu-system-x86 busybox-static kmod fio bonnie++ prometheus util-linux e2fsprogs python3 bc chromium"
+qemu-utils qemu-system-x86 busybox-static kmod fio bonnie++ prometheus util-linux e2fsprogs python3 bc chromium
+mandoc man-db groff-base bash-completion debhelper dpkg-dev lintian"
 
 installed=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' $PKGS 2>/dev/null |
 	     awk -F'|' '$1 ~ /^ii/ { printf "%s ", $2 }') "

@@ -51,7 +51,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nOptions (every command):\n"
 		"  --conf-dir DIR   container configs (default %s, env BLKPRIO_CONF_DIR)\n"
 		"  --run-dir DIR    runtime overrides (default %s, env BLKPRIO_RUN_DIR)\n"
-		"  --config FILE    daemon config (default /etc/blkprio/blkpriod.conf)\n"
+		"  --config FILE    daemon config (default /etc/blkprio/blkpriod.conf, env BLKPRIO_CONFIG)\n"
 		"  -j, --json       JSON output     -p, --pretty   indented JSON\n"
 		"  -h, --help       help            -V, --version  version\n\n"
 		"Exit codes: 0 ok, 1 failed, 2 usage error.\n"
