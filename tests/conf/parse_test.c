@@ -188,7 +188,7 @@ TEST(ctids)
 {
 	static const char *const good[] = { "101", "0", "web", "my-ct.1", "A_b", "2147483644" };
 	static const char *const bad[] = { "", ".", "..", "../x", "a/b", ".hidden", "a b",
-					   "x\n", "ü",
+					   "x\n", "ü", "-1", "-web",
 					   "12345678901234567890123456789012345678901234567890123456789012345" };
 	char buf[CTID_MAX_LEN + 1];
 	size_t i;

@@ -71,6 +71,9 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 /* One line "blkprio: WHAT 'OBJECT': REASON" (JSON: {"error": ...}). */
 int cli_fail(int code, const char *what, const char *object, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same line on stderr only: the failure is also in the listing's rows. */
+void cli_warn(const char *what, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Print a JSON document (takes the reference), plain or --pretty. */
 struct json_object;
 void cli_print_json(struct json_object *o);

@@ -91,22 +91,40 @@ static void json_error(const char *msg)
 	cli_print_json(o);
 }
 
+static void vsay(char *line, size_t len, const char *what, const char *object,
+		 const char *fmt, va_list ap)
+{
+	char reason[512];
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	if (object)
+		snprintf(line, len, "%s '%s': %s", what, object, reason);
+	else
+		snprintf(line, len, "%s: %s", what, reason);
+	fprintf(stderr, "blkprio: %s\n", line);
+}
+
 int cli_fail(int code, const char *what, const char *object, const char *fmt, ...)
 {
-	char reason[512], line[1024];
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsay(line, sizeof(line), what, object, fmt, ap);
 	va_end(ap);
-	if (object)
-		snprintf(line, sizeof(line), "%s '%s': %s", what, object, reason);
-	else
-		snprintf(line, sizeof(line), "%s: %s", what, reason);
-	fprintf(stderr, "blkprio: %s\n", line);
 	if (cli.json)
 		json_error(line);
 	return code;
+}
+
+void cli_warn(const char *what, const char *object, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(line, sizeof(line), what, object, fmt, ap);
+	va_end(ap);
 }
 
 int cli_usage_err(const char *fmt, ...)
@@ -169,7 +187,7 @@ int cli_ctid_arg(int argc, char **argv, const char **ctid)
 		return cli_usage_err("unexpected argument '%s'", argv[optind + 1]);
 	if (!ctid_valid(argv[optind]))
 		return cli_usage_err("invalid CTID '%s' (a number, or letters, digits, "
-				     "'.', '_', '-' not starting with '.')", argv[optind]);
+				     "'.', '_', '-' not starting with '.' or '-')", argv[optind]);
 	*ctid = argv[optind];
 	return EXIT_OK;
 }

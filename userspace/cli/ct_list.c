@@ -249,8 +249,11 @@ static void set_kernel(struct table *t, const struct cg_ctx *cx, const char *cti
 static int list_row(struct table *t, const struct ct_dirs *dirs, const struct cg_ctx *cx,
 		    const char *ctid, bool has_runtime)
 {
+	static const int none[] = { COL_IOPRIO, COL_SOURCE, COL_IOLIMIT, COL_IOPSLIMIT,
+				    COL_WEIGHT, COL_WANT, COL_LEVER };
 	struct ct_dirs dd = *dirs, *d = &dd;
 	const struct ct_value *prio;
+	size_t i;
 	struct ct_settings s;
 	unsigned int exists;
 	char path[4096];
@@ -259,8 +262,18 @@ static int list_row(struct table *t, const struct ct_dirs *dirs, const struct cg
 	if (!has_runtime)
 		dd.run_dir = NULL;
 	err = ct_load(d, ctid, &s, &exists, cli_conf_diag, NULL);
-	if (err)
+	if (err) {
+		/* a row of its own: the listing stays one table, one document */
+		if (table_row(t))
+			return -ENOMEM;
+		table_set(t, COL_CTID, ctid);
+		table_setf(t, COL_STATE, "error: %s", strerror(-err));
+		if (!ctid_conf_path(d->conf_dir, ctid, path, sizeof(path)))
+			table_set(t, COL_CONFIG, path);
+		for (i = 0; !cli.json && i < sizeof(none) / sizeof(none[0]); i++)
+			table_set(t, none[i], "-");
 		return err;
+	}
 	err = table_row(t);
 	if (err)
 		return err;
@@ -353,9 +366,15 @@ int do_list(int argc, char **argv)
 	code = EXIT_OK;
 	for (i = 0; i < names.n; i++) {
 		err = list_row(t, &d, &cx, names.v[i], names_has(&run, names.v[i]));
+		if (err == -ENOMEM) {
+			table_free(t);
+			names_free(&names);
+			names_free(&run);
+			cg_config_free(&cfg);
+			return cli_fail(EXIT_FAIL, "list", d.conf_dir, "%s", strerror(ENOMEM));
+		}
 		if (err) {
-			cli_fail(EXIT_FAIL, "read config of CT", names.v[i], "%s",
-				 strerror(-err));
+			cli_warn("read config of CT", names.v[i], "%s", strerror(-err));
 			code = EXIT_FAIL;
 		}
 	}

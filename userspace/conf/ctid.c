@@ -16,12 +16,15 @@ static bool is_digits(const char *s)
 	return true;
 }
 
-/* Anything that could leave the config folder ("../x", "a/b", "") is refused. */
+/*
+ * Anything that could leave the config folder ("../x", "a/b", "") is refused,
+ * and a leading '-': another tool handed "-1" would take it for an option.
+ */
 bool ctid_valid(const char *ctid)
 {
 	const char *p;
 
-	if (!ctid || !*ctid || *ctid == '.' || strlen(ctid) > CTID_MAX_LEN)
+	if (!ctid || !*ctid || *ctid == '.' || *ctid == '-' || strlen(ctid) > CTID_MAX_LEN)
 		return false;
 	for (p = ctid; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -11,6 +11,8 @@ run set --ioprio 3 --save
 run set ../x --ioprio 3 --save
 run set a/b --ioprio 3 --save
 run set "" --ioprio 3 --save
+run set --ioprio 7 --save -- -1
+run set --ioprio 7 --save -- -web
 run set 101 --save
 run set 101 --ioprio
 run set 101 102 --ioprio 3
