@@ -301,6 +301,7 @@ struct dd {
 	int swab_saved;
 	ssize_t prev_nread;
 	bool warn_partial, last_was_seek, skip_past_end;
+	bool skip_overflow, seek_overflow;	/* offset past INT64_MAX */
 	bool stats_now;				/* poll: print statistics now (noerror) */
 };
 

@@ -111,6 +111,35 @@ same_sh skip_pipe 'cat rand | $DD of=out bs=1000 skip=3 count=2'
 same_sh skip_pipe_past_end 'cat alpha | $DD of=out bs=1000 skip=3'
 same skip_file_past_end if=alpha of=out bs=1000 skip=3
 
+# ---- the corners: short reads, append, /dev/full and /dev/null, offsets ----
+same_sh partial_read_one_byte '(printf a; sleep 0.2; printf b) | $DD of=out bs=2 count=2'
+same_sh partial_read_status_none '(printf a; sleep 0.2; printf b) | $DD of=out bs=2 count=2 status=none'
+same_sh partial_read_noxfer '(printf abc; sleep 0.2; printf b) | $DD of=out bs=4 count=2 status=noxfer'
+same_sh skip_bytes_pipe 'printf abcdefgh | $DD iflag=skip_bytes skip=3 of=out'
+same_sh skip_bytes_pipe_bs 'cat rand | $DD iflag=skip_bytes skip=1001 bs=512 count=3 of=out'
+same append_without_notrunc if=alpha of=rand oflag=append
+same append_sparse if=holes of=rand oflag=append conv=sparse bs=4096
+same_sh append_stdout_status_none '$DD if=alpha oflag=append status=none >> out'
+same_sh dev_full_reblocked 'head -c 10000 /dev/zero | $DD of=/dev/full ibs=1000 obs=3000'
+same_sh dev_full_last_block 'head -c 10 /dev/zero | $DD of=/dev/full ibs=1000 obs=3000'
+same dev_full_bs if=rand of=/dev/full bs=1000
+same dev_null_fdatasync if=rand of=/dev/null count=1 conv=fdatasync
+same dev_null_fsync if=rand of=/dev/null count=1 conv=fsync
+same bs_zero_x if=alpha of=out bs=0x5
+same count_zero_x_x if=alpha of=out count=0x5x1
+for n in 9223372036854775807 9223372036854775808 18014398509481984 18014398509481983 \
+	 18446744073709551616; do
+	same "seek=$n" if=/dev/zero of=out count=1 seek=$n
+	same "seek=$n notrunc" if=/dev/zero of=out count=1 seek=$n conv=notrunc
+	same "skip=$n device" if=/dev/zero of=/dev/null count=1 skip=$n
+	same "skip=$n file" if=alpha of=/dev/null count=1 skip=$n
+	same "skip=${n}B file" if=alpha of=/dev/null count=1 skip=${n}B
+	same_sh "seek=$n stdout" "\$DD if=/dev/zero count=1 seek=$n > out"
+	same_sh "skip=$n pipe" "cat alpha | \$DD of=out count=1 skip=$n"
+done
+same seek_obs_overflow if=/dev/zero of=out count=1 seek=4611686018427387904 obs=2
+same count_overflow if=/dev/zero of=/dev/null count=9223372036854775808
+
 # ---- status= ----
 same status_none if=rand of=out status=none
 same status_noxfer if=rand of=out status=noxfer

@@ -212,13 +212,16 @@ int dd_operand(struct dd *d, const char *arg, char *why, size_t len, bool *try)
 		goto unrecognized;
 	}
 	err = dd_number(val, &v, &zero_x);
+	/* numbers are signed 64-bit in GNU dd (intmax_t) */
+	if (!err && v > INT64_MAX)
+		err = -EOVERFLOW;
 	if (err)
 		return bad_number(val, err, why, len);
+	if (zero_x && d->msg)
+		d->msg(d->arg, "warning: '0x' is a zero multiplier; use '00x' if that is intended");
 	/* Buffers must fit in memory: GNU dd's own bound is about this. */
 	if (blocksize && (!v || v > ((uint64_t)1 << 40)))
 		return bad_number(val, v ? -EOVERFLOW : -EINVAL, why, len);
-	if (zero_x && d->msg)
-		d->msg(d->arg, "warning: '0x' is a zero multiplier; use '00x' if that is intended");
 	*num = v;
 	if (bytes)
 		*bytes = val[strlen(val) - 1] == 'B';
@@ -230,9 +233,10 @@ unrecognized:
 	return -EINVAL;
 }
 
+/* A file offset: at most INT64_MAX (off_t), as GNU dd computes it. */
 static int mul_bytes(uint64_t n, uint64_t bs, uint64_t *out)
 {
-	if (bs && n > UINT64_MAX / bs)
+	if (bs && n > INT64_MAX / bs)
 		return -EOVERFLOW;
 	*out = n * bs;
 	return 0;
@@ -263,14 +267,17 @@ int dd_args_done(struct dd *d, char *why, size_t len, bool *try)
 		why[0] = '\0';
 	if (why[0])
 		return -EINVAL;
+	/* an offset past a file's: told when dd gets there, as GNU dd does */
 	if (d->skip_b || (d->iflags & DD_F_SKIP_BYTES))
 		d->skip_bytes = d->skip;
 	else if (mul_bytes(d->skip, d->ibs, &d->skip_bytes))
-		goto too_large;
+		d->skip_overflow = true;
 	if (d->seek_b || (d->oflags & DD_F_SEEK_BYTES))
 		d->seek_bytes = d->seek;
 	else if (mul_bytes(d->seek, d->obs, &d->seek_bytes))
-		goto too_large;
+		d->seek_overflow = true;
+	if ((d->oflags & DD_F_APPEND) && !(d->conv & DD_C_NOTRUNC) && d->msg)
+		d->msg(d->arg, "you probably want conv=notrunc with oflag=append");
 	if (d->count_b || (d->iflags & DD_F_COUNT_BYTES)) {
 		d->max_records = d->count / d->ibs;
 		d->max_bytes = d->count % d->ibs;
@@ -280,8 +287,4 @@ int dd_args_done(struct dd *d, char *why, size_t len, bool *try)
 	d->warn_partial = !(d->conv & DD_C_TWOBUFS) && !(d->iflags & DD_F_FULLBLOCK) &&
 			  (d->skip_bytes || d->count_set || (f & DD_F_DIRECT));
 	return 0;
-
-too_large:
-	snprintf(why, len, "invalid number: Value too large for defined data type");
-	return -EINVAL;
 }

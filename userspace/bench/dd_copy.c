@@ -196,6 +196,12 @@ static int open_output(struct dd *d)
 		}
 		return 0;
 	}
+	if (d->seek_overflow && !(d->conv & DD_C_NOTRUNC)) {
+		dd_msgf(d, "offset too large: cannot truncate to a length of seek=%llu "
+			"(%llu-byte) blocks", (unsigned long long)d->seek,
+			(unsigned long long)d->obs);
+		return -1;
+	}
 	if (!(d->conv & DD_C_NOCREAT))
 		flags |= O_CREAT;
 	if (d->conv & DD_C_EXCL)
@@ -216,10 +222,11 @@ static int open_output(struct dd *d)
 		err = errno;
 		if (!fstat(d->ofd, &st) &&
 		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_TYPEISSHM(&st))) {
+			/* told, and dd goes on to seek: GNU dd does */
 			dd_msgf(d, "failed to truncate to %llu bytes in output file %s: %s",
 				(unsigned long long)d->seek_bytes,
 				quote(d->ofile, true, q, sizeof(q)), strerror(err));
-			return -1;
+			d->exit_status = 1;
 		}
 	}
 	return 0;
@@ -260,8 +267,9 @@ static ssize_t read_block(struct dd *d, uint8_t *buf, size_t n)
 	} while (r > 0 && got < n && (d->iflags & DD_F_FULLBLOCK));
 	/* A short read that was not the end of the input: suggest fullblock. */
 	if (got && d->warn_partial && d->prev_nread > 0 && (size_t)d->prev_nread < n) {
-		dd_msgf(d, "warning: partial read (%zd bytes); suggest iflag=fullblock",
-			d->prev_nread);
+		if (d->status != DD_STATUS_NONE)
+			dd_msgf(d, "warning: partial read (%zd byte%s); suggest iflag=fullblock",
+				d->prev_nread, d->prev_nread == 1 ? "" : "s");
 		d->warn_partial = false;
 	}
 	d->prev_nread = got;
@@ -273,8 +281,15 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !n || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
 }
 
-/* Write one output block; short blocks count as partial records. */
-static int write_block(struct dd *d, const uint8_t *buf, size_t n)
+/*
+ * Write one output block; short blocks count as partial records. A failed
+ * write is told as GNU dd tells it: "writing to" for a block the two-buffer
+ * mode filled (reblocked, which counts what got out as a partial record),
+ * "error writing" for a block as read and for the last one.
+ */
+enum { WB_AS_READ, WB_REBLOCKED, WB_LAST };
+
+static int write_block(struct dd *d, const uint8_t *buf, size_t n, int how)
 {
 	char q[DD_NAME_MAX];
 	size_t done = 0;
@@ -283,9 +298,13 @@ static int write_block(struct dd *d, const uint8_t *buf, size_t n)
 
 	if (!n)
 		return 0;
-	/* conv=sparse, and always into a qcow2 image we created: it reads zeros. */
+	/*
+	 * conv=sparse, and always into a qcow2 image we created: it reads zeros.
+	 * With oflag=append the seek is made all the same and the next write
+	 * lands at the end: the zero block is dropped, as in GNU dd.
+	 */
 	if (((d->conv & DD_C_SPARSE) || (d->ot && d->ot->created)) &&
-	    !(d->oflags & DD_F_APPEND) && all_zero(buf, n)) {
+	    (!d->ot || !(d->oflags & DD_F_APPEND)) && all_zero(buf, n)) {
 		if (d->ot || lseek(d->ofd, n, SEEK_CUR) >= 0) {
 			d->opos += n;
 			d->last_was_seek = true;
@@ -308,9 +327,12 @@ static int write_block(struct dd *d, const uint8_t *buf, size_t n)
 		if (w < 0 && errno == EINTR && !d->interrupted)
 			continue;
 		if (w <= 0) {
-			dd_msgf(d, "error writing %s: %s", quote(out_name(d), true, q, sizeof(q)),
+			dd_msgf(d, "%s %s: %s", how == WB_REBLOCKED ? "writing to" : "error writing",
+				quote(out_name(d), true, q, sizeof(q)),
 				w < 0 ? strerror(errno) : "No space left on device");
 			d->st.w_bytes += done;
+			if (done && how != WB_AS_READ)
+				d->st.w_partial++;
 			return -1;
 		}
 		done += w;
@@ -340,7 +362,7 @@ static int put_bytes(struct dd *d, const uint8_t *p, size_t n)
 		n -= k;
 		if (d->oused == d->obs) {
 			d->oused = 0;
-			if (write_block(d, d->obuf, d->obs))
+			if (write_block(d, d->obuf, d->obs, WB_REBLOCKED))
 				return -1;
 		}
 	}
@@ -438,7 +460,25 @@ static int output(struct dd *d, uint8_t *p, size_t n)
 	/* swab holds a byte back, so it reblocks as the two-buffer mode does. */
 	if (d->conv & (DD_C_TWOBUFS | DD_C_SWAB))
 		return put_bytes(d, p, n);
-	return write_block(d, p, n);
+	return write_block(d, p, n, WB_AS_READ);
+}
+
+/*
+ * A skip or seek lseek refused (err; EOVERFLOW when the offset is past what
+ * a file offset holds): where the file can still seek to its end, reading
+ * on would not get there either, so it is an error, told as GNU dd tells it.
+ * False where the file cannot seek at all (a pipe): read on instead.
+ */
+static bool seek_failed(struct dd *d, int fd, int err, const char *what, const char *name)
+{
+	char q[DD_NAME_MAX];
+
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		errno = err;
+		return false;
+	}
+	dd_msgf(d, "%s: cannot %s: %s", quote(name, false, q, sizeof(q)), what, strerror(err));
+	return true;
 }
 
 static int do_skip(struct dd *d)
@@ -449,23 +489,28 @@ static int do_skip(struct dd *d)
 	off_t pos;
 	ssize_t r;
 
-	if (!left)
+	if (!left && !d->skip_overflow)
 		return 0;
 	if (d->it) {
-		if (d->skip_bytes > d->it->size)
+		if (d->skip_overflow || d->skip_bytes > d->it->size)
 			goto cannot;
 		d->ipos = d->skip_bytes;
 		return 0;
 	}
-	pos = lseek(d->ifd, (off_t)left, SEEK_CUR);
+	pos = d->skip_overflow ? -1 : lseek(d->ifd, (off_t)left, SEEK_CUR);
 	if (pos >= 0) {
 		if (!fstat(d->ifd, &st) && S_ISREG(st.st_mode) && pos > st.st_size)
 			goto cannot;
 		return 0;
 	}
-	/* Not seekable: read and drop. */
+	if (seek_failed(d, d->ifd, d->skip_overflow ? EOVERFLOW : errno, "skip", in_name(d)))
+		return -1;
+	/* Not seekable: read and drop (past any offset when it overflowed). */
+	if (d->skip_overflow)
+		left = UINT64_MAX;
 	while (left) {
-		r = raw_read(d, d->ibuf, left < d->ibs ? left : d->ibs);
+		/* read_block: these reads count for the partial-read warning too */
+		r = read_block(d, d->ibuf, left < d->ibs ? left : d->ibs);
 		if (r < 0) {
 			dd_msgf(d, "error reading %s: %s", quote(in_name(d), true, q, sizeof(q)),
 				strerror(errno));
@@ -486,15 +531,21 @@ static int do_seek(struct dd *d)
 {
 	char q[DD_NAME_MAX];
 
-	if (!d->seek_bytes)
+	if (!d->seek_bytes && !d->seek_overflow)
 		return 0;
-	if (d->ot) {
+	if (d->ot && !d->seek_overflow) {
 		d->opos = d->seek_bytes;
 		return 0;
 	}
-	if (lseek(d->ofd, (off_t)d->seek_bytes, SEEK_CUR) >= 0)
+	if (d->ot)
+		errno = EOVERFLOW;
+	else if (!d->seek_overflow && lseek(d->ofd, (off_t)d->seek_bytes, SEEK_CUR) >= 0)
 		return 0;
-	dd_msgf(d, "%s: cannot seek: %s", quote(out_name(d), true, q, sizeof(q)), strerror(errno));
+	else if (d->seek_overflow)
+		errno = EOVERFLOW;
+	if (d->ot || !seek_failed(d, d->ofd, errno, "seek", out_name(d)))
+		dd_msgf(d, "%s: cannot seek: %s", quote(out_name(d), false, q, sizeof(q)),
+			strerror(errno));
 	return -1;
 }
 
@@ -521,7 +572,7 @@ static int finish_output(struct dd *d)
 		size_t n = d->oused;
 
 		d->oused = 0;
-		if (write_block(d, d->obuf, n))
+		if (write_block(d, d->obuf, n, WB_LAST))
 			return -1;
 	}
 	/* Skipped NUL blocks at the end: the output still has to reach that size. */
@@ -552,6 +603,7 @@ static int finish_output(struct dd *d)
 static int sync_output(struct dd *d)
 {
 	char q[DD_NAME_MAX];
+	bool fsync_said = false;
 	int err;
 
 	if (!(d->conv & (DD_C_FSYNC | DD_C_FDATASYNC)))
@@ -562,12 +614,16 @@ static int sync_output(struct dd *d)
 	} else if (d->conv & DD_C_FSYNC) {
 		err = fsync(d->ofd);
 	} else {
+		/* as GNU dd: where fdatasync is not supported, fsync's error is told */
 		err = fdatasync(d->ofd);
-		if (err && (errno == EINVAL || errno == ENOSYS))
+		if (err && (errno == EINVAL || errno == ENOSYS)) {
 			err = fsync(d->ofd);
+			fsync_said = true;
+		}
 	}
 	if (err) {
-		dd_msgf(d, "%s failed for %s: %s", d->conv & DD_C_FSYNC ? "fsync" : "fdatasync",
+		dd_msgf(d, "%s failed for %s: %s",
+			fsync_said || d->conv & DD_C_FSYNC ? "fsync" : "fdatasync",
 			quote(out_name(d), true, q, sizeof(q)), strerror(errno));
 		return -1;
 	}
