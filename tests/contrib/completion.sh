@@ -77,12 +77,27 @@ has blkpriod_option --once blkpriod --o
 # the options come from the program's help: a new option completes at once
 fake=$T/fakebin
 mkdir -p "$fake"
-cat >"$fake/blkprio" <<'EOF'
+cat >"$fake/blkprio" <<EOF
 #!/bin/sh
-[ "$2" = set ] && echo "  --ioprio N   x" && echo "  --iofuture N  y" && exit 0
+echo "\$*" >>"$T/fake.log"
+[ "\$2" = set ] && echo "  --ioprio N   x" && echo "  --iofuture N  y" && exit 0
 printf 'Commands:\n  set   x\n\n'
 EOF
 chmod +x "$fake/blkprio"
 got=$(bin=$fake complete_words blkprio set 1 --iof)
 [ "$got" = --iofuture ] && t_ok completion.follows_help || t_fail completion.follows_help "$got"
+# ... and is read once per shell: three completions of set's options, one help
+: >"$T/fake.log"
+got=$(PATH=$fake:$PATH bash -c '
+	. "$1"
+	for w in --io --iof --iop; do
+		COMP_WORDS=(blkprio set 1 "$w"); COMP_CWORD=3
+		_blkprio; printf "%s " "${COMPREPLY[@]}"
+	done' _ "$comp")
+runs=$(grep -c '^help set$' "$T/fake.log")
+if [ "$runs" = 1 ] && [ "$got" = "--iofuture --ioprio --iofuture --ioprio " ]; then
+	t_ok completion.help_read_once
+else
+	t_fail completion.help_read_once "help set ran $runs times; got '$got'"
+fi
 t_done

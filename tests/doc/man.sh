@@ -66,6 +66,16 @@ idx_where() { awk -F'\t' -v n="$2" -v v="$3" '$n == v { print $4 }' "$1"; }
 idx_section_sub() { awk -F'\t' -v s="$2" -v ss="$3" '$1 == s && $2 == ss { print $4 }' "$1"; }
 # The lines of `not in` between two lists (files or -): comm -23 of sorted lists.
 minus() { comm -23 <(sort -u "$1") <(sort -u "$2"); }
+# both_ways A B MISSING EXTRA: what A has and B lacks ("MISSING: ..."), and
+# what B has and A lacks ("EXTRA: ..."), added to $msg
+both_ways() {
+	local d
+	d=$(minus "$1" "$2")
+	[ -n "$d" ] && msg+="$3: "$d$'\n'
+	d=$(minus "$2" "$1")
+	[ -n "$d" ] && msg+="$4: "$d$'\n'
+	return 0
+}
 
 for p in blkprio.8 blkpriod.8 blkpriod.conf.5; do
 	if [ ! -r "$MAN/$p" ]; then
@@ -138,14 +148,12 @@ awk -F'\t' '$1 == "COMMANDS" && $2 != "" { print $2 }' "$P8" | sort -u > "$T/ss.
 awk 'NF == 1' "$T/ss.page" > "$T/cmds.page"
 awk 'NF == 2' "$T/ss.page" > "$T/subs.page"
 msg=
-miss=$(minus "$T/cmds.help" "$T/cmds.page")
-[ -n "$miss" ] && msg+="commands of 'blkprio help' without a subsection in blkprio.8: "$miss$'\n'
-extra=$(minus "$T/cmds.page" "$T/cmds.help")
-[ -n "$extra" ] && msg+="subsections of COMMANDS that are no command: "$extra$'\n'
-miss=$(minus "$T/subs.help" "$T/subs.page")
-[ -n "$miss" ] && msg+="sub-commands without a subsection: "$miss$'\n'
-extra=$(minus "$T/subs.page" "$T/subs.help")
-[ -n "$extra" ] && msg+="subsections that are no sub-command: "$extra$'\n'
+both_ways "$T/cmds.help" "$T/cmds.page" \
+	"commands of 'blkprio help' without a subsection in blkprio.8" \
+	"subsections of COMMANDS that are no command"
+both_ways "$T/subs.help" "$T/subs.page" \
+	"sub-commands without a subsection" \
+	"subsections that are no sub-command"
 odd=$(awk 'NF > 2' "$T/ss.page")
 [ -n "$odd" ] && msg+="subsection titles of more than two words: "$odd$'\n'
 if [ -z "$msg" ]; then t_ok "man.blkprio.commands"; else t_fail "man.blkprio.commands" "$msg"; fi
@@ -167,10 +175,9 @@ all_help_opts | sort -u > "$T/all-opts"
 # (2a) the global options are OPTIONS, and OPTIONS only names them
 idx_section_sub "$P8" OPTIONS "" | long_opts > "$T/opts.page"
 msg=
-miss=$(minus "$T/global" "$T/opts.page")
-[ -n "$miss" ] && msg+="options of 'blkprio help' missing in OPTIONS: "$miss$'\n'
-extra=$(minus "$T/opts.page" "$T/global")
-[ -n "$extra" ] && msg+="OPTIONS names options 'blkprio help' does not print: "$extra$'\n'
+both_ways "$T/global" "$T/opts.page" \
+	"options of 'blkprio help' missing in OPTIONS" \
+	"OPTIONS names options 'blkprio help' does not print"
 if [ -z "$msg" ]; then t_ok "man.blkprio.global-options"; else
 	t_fail "man.blkprio.global-options" "$msg"; fi
 
@@ -226,10 +233,9 @@ PD=$T/blkpriod.8.idx
 cut -f4 "$PD" | long_opts > "$T/d.page"
 long_opts < "$(hfile blkpriod)" > "$T/d.help"
 msg=
-miss=$(minus "$T/d.help" "$T/d.page")
-[ -n "$miss" ] && msg+="options of 'blkpriod --help' missing in blkpriod.8: "$miss$'\n'
-extra=$(minus "$T/d.page" "$T/d.help")
-[ -n "$extra" ] && msg+="blkpriod.8 names options 'blkpriod --help' does not print: "$extra$'\n'
+both_ways "$T/d.help" "$T/d.page" \
+	"options of 'blkpriod --help' missing in blkpriod.8" \
+	"blkpriod.8 names options 'blkpriod --help' does not print"
 opts_sec=$(idx_section_sub "$PD" OPTIONS "" | long_opts)
 miss=$(minus "$T/d.help" <(printf '%s\n' "$opts_sec"))
 [ -n "$miss" ] && msg+="options of 'blkpriod --help' not in its OPTIONS section: "$miss$'\n'
@@ -246,14 +252,12 @@ grep -ohE '"[A-Z][A-Z0-9_]+"' "$TOP/userspace/cgroup/config.c" |
 	tr -d '"' | sort -u > "$T/keys.code"
 msg=
 [ -s "$T/keys.conf" ] || msg+="no KEY= lines in $CONF"$'\n'
-miss=$(minus "$T/keys.conf" "$T/keys.page")
-[ -n "$miss" ] && msg+="keys of the default blkpriod.conf missing in KEYS of blkpriod.conf.5: "$miss$'\n'
-extra=$(minus "$T/keys.page" "$T/keys.conf")
-[ -n "$extra" ] && msg+="KEYS of blkpriod.conf.5 not in the default blkpriod.conf: "$extra$'\n'
-miss=$(minus "$T/keys.code" "$T/keys.page")
-[ -n "$miss" ] && msg+="keys userspace/cgroup/config.c reads, missing in blkpriod.conf.5: "$miss$'\n'
-extra=$(minus "$T/keys.page" "$T/keys.code")
-[ -n "$extra" ] && msg+="KEYS of blkpriod.conf.5 that userspace/cgroup/config.c does not know: "$extra$'\n'
+both_ways "$T/keys.conf" "$T/keys.page" \
+	"keys of the default blkpriod.conf missing in KEYS of blkpriod.conf.5" \
+	"KEYS of blkpriod.conf.5 not in the default blkpriod.conf"
+both_ways "$T/keys.code" "$T/keys.page" \
+	"keys userspace/cgroup/config.c reads, missing in blkpriod.conf.5" \
+	"KEYS of blkpriod.conf.5 that userspace/cgroup/config.c does not know"
 if [ -z "$msg" ]; then t_ok "man.conf.keys"; else t_fail "man.conf.keys" "$msg"; fi
 
 # each key's item gives the default the commented config has (non-empty ones)
@@ -281,8 +285,9 @@ grep -oE '\[CT_[A-Z]+\] = \{ "[A-Z]+"' "$TOP/userspace/conf/ct.c" | grep -oE '"[
 awk -F'\t' '$1 == "CONTAINER CONFIGURATION" && $3 != "" { print $3 }' "$P8" | sort -u > "$T/ct.page"
 msg=
 [ -s "$T/ct.code" ] || msg+="no container keys found in userspace/conf/ct.c"$'\n'
-miss=$(minus "$T/ct.code" "$T/ct.page"); [ -n "$miss" ] && msg+="missing: "$miss$'\n'
-extra=$(minus "$T/ct.page" "$T/ct.code"); [ -n "$extra" ] && msg+="not container keys: "$extra$'\n'
+both_ways "$T/ct.code" "$T/ct.page" \
+	"missing" \
+	"not container keys"
 if [ -z "$msg" ]; then t_ok "man.blkprio.container-keys"; else
 	t_fail "man.blkprio.container-keys" "$msg"; fi
 
