@@ -158,7 +158,9 @@ struct bench_result {
 	uint64_t syncs;
 	struct bench_sample *samples;
 	size_t nsamples;
-	double usr_cpu, sys_cpu;	/* percent of elapsed, this thread */
+	/* CPU time: the worker's thread and the io_uring workers serving it */
+	uint64_t usr_ns, sys_ns;
+	double usr_cpu, sys_cpu;	/* the same as percent of elapsed */
 };
 
 struct bench_run;

@@ -114,6 +114,38 @@ else
 	t_skip "bench run on a block device" "needs root and a loop device"
 fi
 
+# ---- CPU time per I/O: the job's thread and the io_uring workers serving it ----
+# A tmpfs file has every io_uring read done by a kernel worker thread; the time
+# those threads spend is part of the engine's cost and must be in the figure.
+shm=$(mktemp /dev/shm/blkprio-test-run.XXXXXX)
+t_cleanup "rm -f $shm"
+head -c 16M /dev/zero > "$shm"
+cpu_args=(--rw=randread --bs=4k --ioengine=io_uring --iodepth=16 --runtime=1500ms --time_based)
+if t_root && perf stat -x, -e task-clock -o /dev/null -- true 2>/dev/null; then
+	perf stat -x, -e task-clock -o "$T/perf" -- "$BLKPRIO" bench run --no-progress \
+		"${cpu_args[@]}" -j "$shm" > "$T/cpu.json"
+	t_check "bench run CPU per I/O agrees with perf's count of the whole process (within 25%)" \
+		python3 - "$T/cpu.json" "$T/perf" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+ios = j["read"]["total_ios"]
+told = j["usr_ns_per_io"] + j["sys_ns_per_io"]
+pct = (j["usr_cpu"] + j["sys_cpu"]) / 100 * j["elapsed_ns"] / ios
+task = [float(l.split(",")[0]) for l in open(sys.argv[2]) if ",task-clock," in l][0]
+perf = task * 1e6 / ios
+assert ios > 1000, ios
+assert abs(told - pct) <= 0.02 * told, (told, pct)
+# startup (process, ring, buffers) is in perf's count and not in the job's
+assert 0.75 * perf <= told <= 1.1 * perf, (told, perf)
+# the workers' time is counted: the job thread alone sleeps while they read
+assert j["usr_cpu"] + j["sys_cpu"] > 50, (j["usr_cpu"], j["sys_cpu"])
+PY
+else
+	t_skip "bench run CPU per I/O against perf" "needs root and perf stat"
+fi
+B "${cpu_args[@]}" "$shm" > "$T/cpu.txt" 2>&1
+t_check "bench run text shows CPU per I/O" grep -Eq "^  cpu: usr=[0-9.]+%, sys=[0-9.]+%; per I/O usr=[0-9.]+ us, sys=[0-9.]+ us$" "$T/cpu.txt"
+
 # ---- img: targets ----
 t_check "bench run on img: (creates the image, verify)" \
 	B --rw=write --size=4M --verify "img:$T/disk.qcow2"

@@ -13,6 +13,11 @@ extern const struct bench_target_ops bench_blockdev_ops;
 /* target_img.c, or NULL when the qcow2 library is not built in */
 extern const struct bench_target_ops *const bench_img_ops;
 
+/* CPU time, ns (cpu.c) */
+struct bench_cpu {
+	uint64_t usr_ns, sys_ns;
+};
+
 /* A worker: one copy of a job. */
 struct bench_worker {
 	const struct bench_job *job;
@@ -27,6 +32,7 @@ struct bench_worker {
 	uint64_t moved, writes_since_sync;
 	uint64_t start_ns, deadline_ns;
 	uint8_t *written;		/* verify: bitmap of blocks written */
+	struct bench_cpu io_workers;	/* io_uring: its workers' CPU time */
 	/* live counters read by the sampler */
 	_Atomic uint64_t live_bytes[BENCH_NDIR];
 	_Atomic uint64_t live_ios[BENCH_NDIR];
@@ -47,6 +53,12 @@ int bench_maybe_sync(struct bench_worker *w, bool force);
 
 int bench_engine_psync(struct bench_worker *w);
 int bench_engine_uring(struct bench_worker *w);
+
+/* This thread's CPU time so far. */
+void bench_cpu_thread(struct bench_cpu *c);
+/* The CPU time of the io_uring workers serving this thread (read them before
+ * the ring goes); returns how many there are, or -errno. */
+int bench_cpu_io_workers(struct bench_cpu *c);
 
 void *bench_alloc_buf(size_t len);
 /* A 64-bit mixing function (splitmix64's finaliser). */

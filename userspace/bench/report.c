@@ -67,6 +67,17 @@ static void text_lat(FILE *out, const char *what, const struct bench_hist *h)
 	fputc('\n', out);
 }
 
+/* CPU ns per I/O (reads, writes and syncs alike). */
+static double per_io(const struct bench_result *r, uint64_t ns)
+{
+	uint64_t n = r->syncs;
+	unsigned int d;
+
+	for (d = 0; d < BENCH_NDIR; d++)
+		n += r->dir[d].ios;
+	return n ? (double)ns / n : 0;
+}
+
 static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	char bw[32], tot[32];
@@ -95,7 +106,8 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 	}
 	if (r->syncs)
 		text_lat(out, "sync", &r->sync_lat);
-	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%\n", r->usr_cpu, r->sys_cpu);
+	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%; per I/O usr=%.2f us, sys=%.2f us\n",
+		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns) / 1e3, per_io(r, r->sys_ns) / 1e3);
 	if (job->verify)
 		fprintf(out, "  verify: %s (%llu bad blocks)\n", r->verify_errors ? "FAILED" : "ok",
 			(unsigned long long)r->verify_errors);
@@ -141,8 +153,10 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 	}
 	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
 	json_hist(out, "lat_ns", &r->sync_lat);
-	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"verify\":%s,\"verify_errors\":%llu,"
-		"\"samples\":[", r->usr_cpu, r->sys_cpu, job->verify ? "true" : "false",
+	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"usr_ns_per_io\":%.1f,"
+		"\"sys_ns_per_io\":%.1f,\"verify\":%s,\"verify_errors\":%llu,\"samples\":[",
+		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns), per_io(r, r->sys_ns),
+		job->verify ? "true" : "false",
 		(unsigned long long)r->verify_errors);
 	for (i = 0; i < r->nsamples; i++) {
 		const struct bench_sample *s = &r->samples[i];

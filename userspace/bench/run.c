@@ -228,11 +228,6 @@ static int verify_pass(struct bench_worker *w)
 	return err;
 }
 
-static double tv_us(struct timeval tv)
-{
-	return tv.tv_sec * 1e6 + tv.tv_usec;
-}
-
 static int worker_setup(struct bench_worker *w)
 {
 	const struct bench_job *job = w->job;
@@ -286,7 +281,7 @@ static void *worker_main(void *arg)
 {
 	struct bench_worker *w = arg;
 	const struct bench_job *job = w->job;
-	struct rusage ru0, ru1;
+	struct bench_cpu c0, c1;
 	uint64_t one = 1;
 	int err;
 
@@ -295,7 +290,7 @@ static void *worker_main(void *arg)
 		w->res->error = err;
 		goto out;
 	}
-	getrusage(RUSAGE_THREAD, &ru0);
+	bench_cpu_thread(&c0);
 	w->start_ns = bench_now_ns();
 	if (job->runtime_ns)
 		w->deadline_ns = w->start_ns + job->runtime_ns;
@@ -308,12 +303,12 @@ static void *worker_main(void *arg)
 	if (job_writes(job) && (job->end_fsync || job->fsync_every || job->fdatasync_every))
 		bench_maybe_sync(w, true);
 	w->res->elapsed_ns = bench_now_ns() - w->start_ns;
-	getrusage(RUSAGE_THREAD, &ru1);
+	bench_cpu_thread(&c1);
+	w->res->usr_ns = c1.usr_ns - c0.usr_ns + w->io_workers.usr_ns;
+	w->res->sys_ns = c1.sys_ns - c0.sys_ns + w->io_workers.sys_ns;
 	if (w->res->elapsed_ns) {
-		w->res->usr_cpu = (tv_us(ru1.ru_utime) - tv_us(ru0.ru_utime)) * 1e5 /
-				  w->res->elapsed_ns;
-		w->res->sys_cpu = (tv_us(ru1.ru_stime) - tv_us(ru0.ru_stime)) * 1e5 /
-				  w->res->elapsed_ns;
+		w->res->usr_cpu = w->res->usr_ns * 100.0 / w->res->elapsed_ns;
+		w->res->sys_cpu = w->res->sys_ns * 100.0 / w->res->elapsed_ns;
 	}
 	if (job->verify && w->written && !w->res->error) {
 		err = verify_pass(w);
