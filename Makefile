@@ -119,7 +119,7 @@ $(harness): scripts/harness.sh | deps
 
 # ---- BPF: vmlinux.h from the running kernel's BTF, objects, skeletons --------
 VMLINUX_H ?= $(O)/include/vmlinux.h
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(dir $(VMLINUX_H)) -Ibpf -Iinclude
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I$(dir $(VMLINUX_H)) -Ibpf -Iinclude
 
 $(O)/include/vmlinux.h: | deps
 	$(call msg,GEN,$@)

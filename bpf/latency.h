@@ -32,14 +32,41 @@ enum lat_op {
 /* cgroup id 0: requests without a bio (the block layer's flush requests). */
 #define LAT_CGID_NONE	0
 
-struct lat_key {
-	__u64 cgid;		/* kernfs id of the bio's blkcg cgroup */
-	__u32 dev;		/* disk, kernel dev_t encoding (major << 20 | minor) */
-	__u32 op;		/* enum lat_op */
+
+/*
+ * The histograms live in a per-CPU array; which key a slot holds is in a
+ * shared array of these, so that every CPU finds a key's slot by the same
+ * probe sequence (an open-addressed table, LAT_PROBES slots from the key's
+ * hash). A completion claims a free slot with a compare-and-swap of tag;
+ * two CPUs racing for one key may each claim one, and user space adds up
+ * slots with equal keys. User space frees a forgotten cgroup's slots:
+ * LAT_TAG_DEAD while it clears the histograms, then 0.
+ */
+#define LAT_TAG_VALID	(1ULL << 63)	/* tag = VALID | dev << 8 | op */
+#define LAT_TAG_CLAIM	(1ULL << 62)	/* being written by a completion */
+#define LAT_TAG_DEAD	(1ULL << 61)	/* being freed by user space */
+#define LAT_PROBES	8
+
+struct lat_slot_key {
+	__u64 cgid;
+	__u64 tag;
 };
 
-/* One per CPU and key; user space sums the CPUs. */
+static inline __u64 lat_tag(__u32 dev, __u32 op)
+{
+	return LAT_TAG_VALID | (__u64)dev << 8 | op;
+}
+
+/* The first slot to try, of 2^bits. */
+static inline __u32 lat_key_hash(__u64 cgid, __u64 tag, __u32 bits)
+{
+	return (__u32)(((cgid ^ tag * 0xff51afd7ed558ccdULL) * 0x9e3779b97f4a7c15ULL) >>
+		       (64 - bits));
+}
+
+/* One per CPU and slot; user space sums the CPUs. */
 struct lat_hist {
+	__u64 cgid, tag;	/* this CPU's copy of the slot's key (0: none) */
 	__u64 count;		/* completed requests */
 	__u64 bytes;		/* bytes completed */
 	__u64 sum_ns;		/* allocation (or issue) to completion */

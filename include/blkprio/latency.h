@@ -105,10 +105,14 @@ enum lat_issue_mode {
 	LAT_ISSUE_NEVER,	/* kernel stamps only */
 	LAT_ISSUE_HASHMAP,	/* always time through the issue hook's map
 				 * (the common tools' way; for benchmarks) */
+	LAT_ISSUE_NOP,		/* a program that does nothing, on the
+				 * completion hook: what the hook and the
+				 * run-time statistics cost (benchmarks) */
 };
 
 struct lat_probe_opts {
-	unsigned int max_entries;	/* histogram keys; 0: what 16 MiB hold
+	unsigned int max_entries;	/* histogram slots, rounded down to a
+					 * power of two; 0: what 16 MiB hold
 					 * (256 to 4096) */
 	enum lat_issue_mode issue;
 	bool raw_tp;			/* raw tracepoints even where tp_btf works

@@ -197,6 +197,61 @@ TEST_F(lat, counts_bytes_latency_per_cgroup)
 }
 
 /*
+ * A table of two slots: the first two keys get one each and are counted
+ * exactly; more keys are dropped and counted as dropped, never mixed into
+ * another key. Forgetting a cgroup frees its slots for new keys. Other I/O
+ * on the machine may take slots too, which the checks allow for.
+ */
+TEST_F(lat, full_table_drops_and_forget_frees_slots)
+{
+	struct lat_probe_opts o = { .raw_tp = variant->raw_tp, .issue = variant->issue,
+				    .max_entries = 3 };	/* rounded down to 2 slots */
+	struct lat_probe_info i0, i1;
+	const struct lat_entry *e;
+	unsigned int lost = 0;
+	struct lt_result r;
+	char why[512];
+	size_t k;
+	int cg;
+
+	lat_probe_close(self->probe);
+	self->probe = NULL;
+	ASSERT_EQ(0, lat_probe_open(&o, &self->probe, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, lat_probe_info(self->probe, &i0));
+	for (cg = 0; cg < 3; cg++)
+		ASSERT_EQ(0, lt_write_in(self->cg[cg], self->loop.dev, 100, cg << 20, 0, &r));
+	ASSERT_EQ(0, lat_probe_read(self->probe, &self->snap));
+	ASSERT_EQ(0, lat_probe_info(self->probe, &i1));
+	EXPECT_LE(self->snap.n, 2u);
+	for (cg = 0; cg < 3; cg++) {
+		e = find(&self->snap, self->id[cg], self->loop.kdev, LAT_WRITE);
+		if (!e) {
+			lost++;
+			continue;
+		}
+		EXPECT_EQ(100ull, e->d.count);
+		EXPECT_EQ(100ull * LT_BS, e->d.bytes);
+	}
+	EXPECT_GE(lost, 1u);
+	EXPECT_GE(i1.dropped - i0.dropped, 100ull * lost);
+
+	/* forget every key: the table is empty, and takes a new key */
+	for (k = 0; k < self->snap.n; k++)
+		EXPECT_GE(lat_probe_forget(self->probe, self->snap.e[k].cgid), 1);
+	ASSERT_EQ(0, lat_probe_read(self->probe, &self->snap));
+	for (k = 0; k < self->snap.n; k++)	/* only what came since */
+		EXPECT_NE(self->loop.kdev, self->snap.e[k].dev);
+	ASSERT_EQ(0, lt_write_in(self->cg[2], self->loop.dev, 100, 3 << 20, 0, &r));
+	ASSERT_EQ(0, lat_probe_read(self->probe, &self->snap));
+	e = find(&self->snap, self->id[2], self->loop.kdev, LAT_WRITE);
+	if (e) {
+		EXPECT_EQ(100ull, e->d.count);	/* from zero: nothing left from before */
+	} else {
+		EXPECT_EQ(2u, self->snap.n) TH_LOG("no slot taken, yet cgroup c was dropped");
+	}
+}
+
+/*
  * Without iostats the kernel does not stamp the allocation time (and leaves
  * a stale one in the request): latency is then issue to completion.
  */

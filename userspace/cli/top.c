@@ -604,11 +604,16 @@ int do_top(int argc, char **argv)
 			cols = optarg;
 			break;
 		case OPT_FIRST_PRIVATE:
-			/* benchmarks: "stamps" (kernel stamps only), "hashmap" (baseline) */
+			/*
+			 * benchmarks: "stamps" (kernel stamps only), "hashmap"
+			 * (baseline), "nop" (the hook's and the statistics' cost)
+			 */
 			if (!strcmp(optarg, "stamps"))
 				mode = LAT_ISSUE_NEVER;
 			else if (!strcmp(optarg, "hashmap"))
 				mode = LAT_ISSUE_HASHMAP;
+			else if (!strcmp(optarg, "nop"))
+				mode = LAT_ISSUE_NOP;
 			else if (strcmp(optarg, "auto"))
 				return cli_usage_err("invalid probe mode '%s'", optarg);
 			break;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,7 +20,7 @@
 #include "lat_priv.h"
 #include "latency.skel.h"
 
-/* Histogram keys by default: what 16 MiB hold, 256 to 4096. */
+/* Histogram slots by default: what 16 MiB hold, 256 to 4096, a power of two. */
 #define LAT_MEM_BUDGET		(16u << 20)
 #define LAT_MIN_ENTRIES		256
 #define LAT_MAX_ENTRIES		4096
@@ -28,10 +29,13 @@ struct lat_probe {
 	struct latency_bpf *skel;
 	enum lat_issue_mode issue;
 	bool raw;
-	struct bpf_link *issue_link;
+	struct bpf_link *issue_link, *complete_link;
 	int stats_fd;
 	int ncpus;
 	struct lat_hist *vals;		/* one per possible CPU */
+	struct lat_slot_key *keys;	/* the slot_keys map, mapped */
+	size_t keys_len;
+	unsigned int nslots;
 };
 
 /* libbpf's messages are kept, not printed: the last one explains a failure. */
@@ -134,22 +138,58 @@ static unsigned int default_entries(int ncpus)
 	return n < LAT_MIN_ENTRIES ? LAT_MIN_ENTRIES : n > LAT_MAX_ENTRIES ? LAT_MAX_ENTRIES : n;
 }
 
+/* A power of two no larger than n (at least 2): the slots' hash needs one. */
+static unsigned int slot_bits(unsigned int n)
+{
+	unsigned int bits = 1;
+
+	while (bits < 31 && (2u << bits) <= n)
+		bits++;
+	return bits;
+}
+
+static int map_keys(struct lat_probe *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = p->nslots * sizeof(*p->keys);
+	void *m;
+
+	len = (len + page - 1) / page * page;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(p->skel->maps.slot_keys), 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	p->keys = m;
+	p->keys_len = len;
+	return 0;
+}
+
 static int probe_load(struct lat_probe *p, const struct lat_probe_opts *o, bool raw)
 {
 	struct latency_bpf *s;
 	bool issue = o->issue != LAT_ISSUE_NEVER;
+	unsigned int bits;
 	int err;
 
 	s = latency_bpf__open();
 	if (!s)
 		return -errno;
-	bpf_program__set_autoload(s->progs.lat_complete, !raw);
+	bool nop = o->issue == LAT_ISSUE_NOP;
+
+	issue = issue && !nop;
+	bpf_program__set_autoload(s->progs.lat_nop, !raw && nop);
+	bpf_program__set_autoload(s->progs.lat_nop_raw, raw && nop);
+	bpf_program__set_autoload(s->progs.lat_complete, !raw && !nop);
 	bpf_program__set_autoload(s->progs.lat_issue, !raw && issue);
-	bpf_program__set_autoload(s->progs.lat_complete_raw, raw);
+	bpf_program__set_autoload(s->progs.lat_complete_raw, raw && !nop);
 	bpf_program__set_autoload(s->progs.lat_issue_raw, raw && issue);
 	s->rodata->targ_hashmap = o->issue == LAT_ISSUE_HASHMAP;
-	err = bpf_map__set_max_entries(s->maps.hists, o->max_entries ? o->max_entries :
-				       default_entries(p->ncpus));
+	bits = slot_bits(o->max_entries ? o->max_entries : default_entries(p->ncpus));
+	s->rodata->hist_bits = bits;
+	p->nslots = 1u << bits;
+	err = bpf_map__set_max_entries(s->maps.hists, p->nslots);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.slot_keys, p->nslots);
 	if (!err)
 		err = latency_bpf__load(s);
 	if (err) {
@@ -158,7 +198,12 @@ static int probe_load(struct lat_probe *p, const struct lat_probe_opts *o, bool 
 	}
 	p->skel = s;
 	p->raw = raw;
-	return 0;
+	err = map_keys(p);
+	if (err) {
+		latency_bpf__destroy(s);
+		p->skel = NULL;
+	}
+	return err;
 }
 
 static struct bpf_program *issue_prog(struct lat_probe *p)
@@ -168,6 +213,8 @@ static struct bpf_program *issue_prog(struct lat_probe *p)
 
 static struct bpf_program *complete_prog(struct lat_probe *p)
 {
+	if (p->issue == LAT_ISSUE_NOP)
+		return p->raw ? p->skel->progs.lat_nop_raw : p->skel->progs.lat_nop;
 	return p->raw ? p->skel->progs.lat_complete_raw : p->skel->progs.lat_complete;
 }
 
@@ -196,10 +243,7 @@ static int probe_attach(struct lat_probe *p)
 	l = bpf_program__attach(complete_prog(p));
 	if (!l)
 		return -errno;
-	if (p->raw)
-		p->skel->links.lat_complete_raw = l;
-	else
-		p->skel->links.lat_complete = l;
+	p->complete_link = l;
 	return 0;
 }
 
@@ -280,6 +324,7 @@ int lat_probe_open(const struct lat_probe_opts *o, struct lat_probe **out,
 
 err_destroy:
 	bpf_link__destroy(p->issue_link);
+	munmap(p->keys, p->keys_len);
 	latency_bpf__destroy(p->skel);
 err_free:
 	free(p->vals);
@@ -294,6 +339,9 @@ void lat_probe_close(struct lat_probe *p)
 	if (!p)
 		return;
 	bpf_link__destroy(p->issue_link);
+	bpf_link__destroy(p->complete_link);
+	if (p->keys)
+		munmap(p->keys, p->keys_len);
 	latency_bpf__destroy(p->skel);
 	if (p->stats_fd >= 0)
 		close(p->stats_fd);
@@ -316,7 +364,6 @@ static void merge_cpus(const struct lat_hist *v, int ncpus, struct lat_data *d)
 	int c;
 	unsigned int i;
 
-	memset(d, 0, sizeof(*d));
 	for (c = 0; c < ncpus; c++, v++) {
 		d->count += v->count;
 		d->bytes += v->bytes;
@@ -331,45 +378,67 @@ static void merge_cpus(const struct lat_hist *v, int ncpus, struct lat_data *d)
 	}
 }
 
+/* A slot's key as a completion published it: false while free, claimed or freed. */
+static bool slot_key(const struct lat_slot_key *k, uint64_t *cgid, uint64_t *tag)
+{
+	*tag = __atomic_load_n(&k->tag, __ATOMIC_ACQUIRE);
+	*cgid = __atomic_load_n(&k->cgid, __ATOMIC_RELAXED);
+	return (*tag & (LAT_TAG_VALID | LAT_TAG_CLAIM | LAT_TAG_DEAD)) == LAT_TAG_VALID;
+}
+
 int lat_probe_read(struct lat_probe *p, struct lat_snap *s)
 {
 	int fd = bpf_map__fd(p->skel->maps.hists);
-	struct lat_key key, next, *prev = NULL;
+	uint64_t cgid, tag, cgid2, tag2;
 	struct lat_entry *e;
 	struct timespec ts;
+	__u32 i;
 
 	lat_snap_clear(s);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->time_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->vals))
-			continue;		/* deleted meanwhile */
-		e = lat_snap_get(s, key.cgid, key.dev, key.op, true);
+	for (i = 0; i < p->nslots; i++) {
+		if (!slot_key(&p->keys[i], &cgid, &tag))
+			continue;
+		if (bpf_map_lookup_elem(fd, &i, p->vals))
+			return -errno;
+		/* freed meanwhile: its counts may be half cleared */
+		if (!slot_key(&p->keys[i], &cgid2, &tag2) || cgid2 != cgid || tag2 != tag)
+			continue;
+		/* two slots may hold one key (CPUs racing to claim): add them up */
+		e = lat_snap_get(s, cgid, (uint32_t)(tag >> 8), (uint32_t)(tag & 0xff), true);
 		if (!e)
 			return -ENOMEM;
 		merge_cpus(p->vals, p->ncpus, &e->d);
 	}
-	if (errno != ENOENT)
-		return -errno;
 	return 0;
 }
 
 int lat_probe_forget(struct lat_probe *p, uint64_t cgid)
 {
-	int fd = bpf_map__fd(p->skel->maps.hists), n = 0;
-	struct lat_key key, next, *prev = NULL;
+	int fd = bpf_map__fd(p->skel->maps.hists), n = 0, err = 0;
+	uint64_t c, tag;
+	__u32 i;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.cgid == cgid && !bpf_map_delete_elem(fd, &next)) {
-			n++;
-			continue;	/* the next key after a deleted one: restart */
+	for (i = 0; i < p->nslots; i++) {
+		struct lat_slot_key *k = &p->keys[i];
+
+		if (!slot_key(k, &c, &tag) || c != cgid)
+			continue;
+		/* no completion matches a dead slot, and none claims it */
+		if (!__atomic_compare_exchange_n(&k->tag, &tag, LAT_TAG_DEAD, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		memset(p->vals, 0, sizeof(*p->vals) * p->ncpus);
+		if (bpf_map_update_elem(fd, &i, p->vals, BPF_EXIST)) {
+			err = err ? err : -errno;
+			continue;	/* left dead: never reused with old counts */
 		}
-		key = next;
-		prev = &key;
+		__atomic_store_n(&k->cgid, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->tag, 0, __ATOMIC_RELEASE);
+		n++;
 	}
-	return n;
+	return err ? err : n;
 }
 
 static void prog_stats(struct bpf_program *prog, struct lat_probe_info *i)
