@@ -82,8 +82,9 @@ bool bench_target_is_img(const char *spec);
 
 enum bench_rw { BENCH_READ, BENCH_WRITE, BENCH_RANDREAD, BENCH_RANDWRITE,
 		BENCH_RANDRW, BENCH_RW };
-enum bench_engine { BENCH_PSYNC, BENCH_IO_URING };
+enum bench_engine { BENCH_PSYNC, BENCH_IO_URING, BENCH_LIBAIO };
 enum bench_dir { BENCH_DIR_READ, BENCH_DIR_WRITE, BENCH_NDIR };
+enum bench_rate_process { BENCH_RATE_LINEAR, BENCH_RATE_POISSON };
 
 struct bench_job {
 	char name[64];
@@ -103,6 +104,27 @@ struct bench_job {
 	unsigned int fdatasync_every;
 	bool end_fsync;			/* fsync at the end, timed */
 	bool verify;			/* checkable pattern; reads check it */
+	bool do_verify;			/* write jobs: read back and check after
+					 * the writes (default true, as fio) */
+	bool verify_fatal;		/* stop at the first bad block */
+	uint64_t verify_backlog;	/* check after every N blocks written */
+	uint32_t verify_interval;	/* checked unit (default bs) */
+	uint8_t verify_pattern[256];	/* fixed pattern instead of the hashed one */
+	unsigned int verify_pattern_len;
+	/* fio's phases and reporting groups */
+	bool stonewall;			/* start after every job before it ends */
+	bool new_group;			/* start a reporting group */
+	unsigned int groupid;		/* set by bench_jobs_group() */
+	uint64_t startdelay_ns;		/* wait this long before the first I/O */
+	uint64_t ramp_ns;		/* run this long before counting */
+	unsigned int loops;		/* passes over the region (default 1) */
+	uint64_t number_ios;		/* stop after this many I/Os (0: no limit) */
+	uint64_t thinktime_ns;		/* pause after every thinktime_blocks I/Os, */
+	uint64_t thinktime_spin_ns;	/* of which this long spinning */
+	unsigned int thinktime_blocks;	/* default 1 */
+	uint64_t rate[BENCH_NDIR];	/* bytes per second (0: no cap) */
+	uint64_t rate_iops[BENCH_NDIR];
+	enum bench_rate_process rate_process;
 	uint64_t seed;			/* for offsets and the verify pattern */
 	unsigned int numjobs;		/* copies of the job run at once */
 	int ioprio;			/* -1: leave, else IOPRIO_PRIO_VALUE */
@@ -117,6 +139,14 @@ void bench_job_init(struct bench_job *job);
  * -ENOENT for an unknown name or -EINVAL for a bad value.
  */
 int bench_job_set(struct bench_job *job, const char *name, const char *value);
+/*
+ * The options bench_job_set() knows, for command lines: the i-th name, or
+ * NULL past the last; *flag tells that a bare name is a value ("direct").
+ */
+const char *bench_job_opt(unsigned int i, bool *flag);
+/* Reporting groups as fio forms them: a job with stonewall or new_group
+ * starts the next one; sets every job's groupid, returns how many. */
+unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs);
 /* Consistency of a job before running; *why gets a static reason. */
 int bench_job_check(const struct bench_job *job, const char **why);
 const char *bench_rw_name(enum bench_rw rw);
@@ -142,6 +172,8 @@ struct bench_sample {
 
 struct bench_dir_stats {
 	uint64_t ios, bytes;
+	uint64_t runtime_ns;		/* the time they took: the job's, or the
+					 * verify phase's for its reads */
 	struct bench_hist lat;		/* ns, submit to completion */
 };
 

@@ -99,7 +99,49 @@ TEST(job_options_by_fio_names)
 	EXPECT_EQ(bench_job_set(&j, "bs", "0"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "bs", "4q"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "iodepth", "0"), -EINVAL);
-	EXPECT_EQ(bench_job_set(&j, "ioengine", "libaio"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "ioengine", "windowsaio"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "ioengine", "libaio"), 0);
+	EXPECT_EQ(j.engine, BENCH_LIBAIO);
+	/* verify names fio's methods, and only those */
+	EXPECT_EQ(bench_job_set(&j, "verify", "crc32c"), 0);
+	EXPECT_TRUE(j.verify);
+	EXPECT_EQ(bench_job_set(&j, "verify", "sha3-256"), 0);
+	EXPECT_EQ(bench_job_set(&j, "verify", "crc99"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "verify", "md5x"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "verify", "0"), 0);
+	EXPECT_FALSE(j.verify);
+	EXPECT_EQ(bench_job_set(&j, "verify_pattern", "0xdeadbeef"), 0);
+	EXPECT_EQ(j.verify_pattern_len, 4);
+	EXPECT_EQ(j.verify_pattern[0], 0xde);
+	EXPECT_EQ(j.verify_pattern[3], 0xef);
+	EXPECT_TRUE(j.verify);		/* a pattern implies verify */
+	EXPECT_EQ(bench_job_set(&j, "verify_pattern", "0xabc"), 0);
+	EXPECT_EQ(j.verify_pattern_len, 2);
+	EXPECT_EQ(j.verify_pattern[0], 0x0a);
+	EXPECT_EQ(j.verify_pattern[1], 0xbc);
+	EXPECT_EQ(bench_job_set(&j, "verify_pattern", "\"ab\""), 0);
+	EXPECT_EQ(j.verify_pattern_len, 2);
+	EXPECT_EQ(bench_job_set(&j, "verify_pattern", "0xzz"), -EINVAL);
+	/* times: runtime, startdelay and ramp_time in s, thinktime in us, by default */
+	EXPECT_EQ(bench_job_set(&j, "startdelay", "1.5"), 0);
+	EXPECT_EQ(j.startdelay_ns, 1500000000ull);
+	EXPECT_EQ(bench_job_set(&j, "ramp_time", "250ms"), 0);
+	EXPECT_EQ(j.ramp_ns, 250000000ull);
+	EXPECT_EQ(bench_job_set(&j, "thinktime", "20"), 0);
+	EXPECT_EQ(j.thinktime_ns, 20000ull);
+	EXPECT_EQ(bench_job_set(&j, "thinktime", "-1"), -EINVAL);
+	/* rate: one value for both directions, or each its own */
+	EXPECT_EQ(bench_job_set(&j, "rate", "1m"), 0);
+	EXPECT_EQ(j.rate[0], 1 << 20);
+	EXPECT_EQ(j.rate[1], 1 << 20);
+	EXPECT_EQ(bench_job_set(&j, "rate_iops", ",500"), 0);
+	EXPECT_EQ(j.rate_iops[0], 0);
+	EXPECT_EQ(j.rate_iops[1], 500);
+	EXPECT_EQ(bench_job_set(&j, "rate_process", "poisson"), 0);
+	EXPECT_EQ(bench_job_set(&j, "rate_process", "bursty"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "loops", "0"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "number_ios", "1k"), 0);
+	EXPECT_EQ(j.number_ios, 1024);
 	EXPECT_EQ(bench_job_set(&j, "rwmixread", "101"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "frobnicate", "1"), -ENOENT);
 	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);	/* no filename */
@@ -159,6 +201,8 @@ FIXTURE_VARIANT_ADD(io, uring_qd1) { BENCH_IO_URING, 1, true, BENCH_RANDWRITE };
 FIXTURE_VARIANT_ADD(io, uring_qd8_buffered) { BENCH_IO_URING, 8, false, BENCH_RANDWRITE };
 FIXTURE_VARIANT_ADD(io, uring_qd32_direct) { BENCH_IO_URING, 32, true, BENCH_RANDWRITE };
 FIXTURE_VARIANT_ADD(io, uring_qd32_seq) { BENCH_IO_URING, 32, true, BENCH_WRITE };
+FIXTURE_VARIANT_ADD(io, aio_qd16_direct) { BENCH_LIBAIO, 16, true, BENCH_RANDWRITE };
+FIXTURE_VARIANT_ADD(io, aio_qd4_buffered) { BENCH_LIBAIO, 4, false, BENCH_WRITE };
 
 FIXTURE_SETUP(io)
 {
@@ -202,6 +246,10 @@ TEST_F(io, write_then_verify_read)
 	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 4 << 20);
 	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].ios, (4 << 20) / 4096);
 	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].lat.count, (4 << 20) / 4096);
+	/* the verify phase read every block back, as fio's does: reads of their own */
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].bytes, 4 << 20);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].lat.count, (4 << 20) / 4096);
+	EXPECT_GT(r[0].dir[BENCH_DIR_READ].runtime_ns, 0);
 	bench_results_free(r, n);
 
 	/* A read job with the same seed checks what is on disk. */
@@ -373,9 +421,10 @@ TEST(randrw_verify)
 
 	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-rw-%d", getpid());
 	unlink(path);
-	for (e = BENCH_PSYNC; e <= BENCH_IO_URING; e++) {
+	for (e = BENCH_PSYNC; e <= BENCH_LIBAIO; e++) {
 		make_job(&j, path, BENCH_RANDRW, e, 8, false);
 		j.io_size = 8 << 20;	/* two passes: later reads meet earlier writes */
+		j.do_verify = false;	/* the job's own reads check, no verify phase */
 		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
 		EXPECT_EQ(r[0].error, 0);
 		EXPECT_EQ(r[0].verify_errors, 0);
@@ -384,6 +433,128 @@ TEST(randrw_verify)
 		EXPECT_EQ(r[0].dir[0].bytes + r[0].dir[1].bytes, 8 << 20);
 		bench_results_free(r, n);
 	}
+	unlink(path);
+}
+
+/* do_verify, verify_backlog, verify_pattern and verify_fatal as fio has them. */
+TEST(verify_phase_options)
+{
+	struct bench_result *r;
+	struct bench_job j;
+	char path[64], buf[8];
+	unsigned int n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-vp-%d", getpid());
+	unlink(path);
+	make_job(&j, path, BENCH_RANDWRITE, BENCH_IO_URING, 8, false);
+	j.size = 1 << 20;
+	j.do_verify = false;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 0);	/* no verify phase */
+	bench_results_free(r, n);
+
+	/* backlog: checked along the way, each block once, none again after */
+	j.do_verify = true;
+	j.verify_backlog = 64;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	EXPECT_EQ(r[0].verify_errors, 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 256);
+	bench_results_free(r, n);
+
+	/* a fixed pattern lands on disk as is */
+	j.verify_backlog = 0;
+	ASSERT_EQ(bench_job_set(&j, "verify_pattern", "\"blk\""), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].verify_errors, 0);
+	bench_results_free(r, n);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pread(fd, buf, 8, 4096 * 7), 8);
+	EXPECT_EQ(memcmp(buf, "blkblkbl", 8), 0);
+	/* two bad blocks: both counted, or the job stops at the first (fatal) */
+	close(fd);
+	fd = open(path, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pwrite(fd, "x", 1, 4096 * 3 + 5), 1);
+	ASSERT_EQ(pwrite(fd, "x", 1, 4096 * 200 + 9), 1);
+	close(fd);
+	make_job(&j, path, BENCH_READ, BENCH_PSYNC, 1, false);
+	j.size = 1 << 20;
+	ASSERT_EQ(bench_job_set(&j, "verify_pattern", "\"blk\""), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].verify_errors, 2);
+	EXPECT_EQ(r[0].error_off, 4096 * 3 + 5);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 256);
+	bench_results_free(r, n);
+	j.verify_fatal = true;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].verify_errors, 1);
+	EXPECT_EQ(r[0].error, -EILSEQ);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 4);
+	bench_results_free(r, n);
+	unlink(path);
+}
+
+static uint64_t started_ns[4];
+
+static int record_start(const struct bench_job *job, unsigned int index, void *arg)
+{
+	started_ns[(uintptr_t)arg] = bench_now_ns();
+	return 0;
+}
+
+/* stonewall runs a job after the ones before it; the others start together. */
+TEST(stonewall_loops_number_ios_ramp)
+{
+	struct bench_result *r;
+	struct bench_job j[3];
+	char path[64];
+	unsigned int n, i;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-sw-%d", getpid());
+	unlink(path);
+	for (i = 0; i < 3; i++) {
+		make_job(&j[i], path, i ? BENCH_RANDREAD : BENCH_WRITE, BENCH_PSYNC, 1, false);
+		j[i].size = 1 << 20;
+		j[i].thread_init = record_start;
+		j[i].thread_arg = (void *)(uintptr_t)i;
+	}
+	j[0].rate_iops[BENCH_DIR_WRITE] = 1000;	/* 256 writes: about 0.25 s */
+	j[1].loops = 3;
+	j[2].stonewall = true;
+	j[2].number_ios = 100;
+	EXPECT_EQ(bench_jobs_group(j, 3), 2);
+	EXPECT_EQ(j[1].groupid, 0);
+	EXPECT_EQ(j[2].groupid, 1);
+	ASSERT_EQ(bench_run(j, 3, NULL, &r, &n), 0);
+	ASSERT_EQ(n, 3);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(r[i].error, 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].ios, 256);
+	/* the rate held: no faster than 1000 IOPS */
+	EXPECT_GE(r[0].elapsed_ns, 255 * 1000000ull);
+	EXPECT_EQ(r[1].dir[BENCH_DIR_READ].ios, 3 * 256);
+	EXPECT_EQ(r[2].dir[BENCH_DIR_READ].ios, 100);
+	/* job 1 ran beside job 0, job 2 after both */
+	EXPECT_LT(started_ns[1] - started_ns[0], r[0].elapsed_ns);
+	EXPECT_GE(started_ns[2] - started_ns[0], r[0].elapsed_ns);
+	bench_results_free(r, n);
+
+	/* ramp_time: what the ramp did is not counted */
+	make_job(&j[0], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+	j[0].size = 1 << 20;
+	j[0].rate_iops[BENCH_DIR_READ] = 1000;
+	j[0].ramp_ns = 100000000;
+	j[0].runtime_ns = 200000000;
+	j[0].time_based = true;
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	EXPECT_LE(r[0].dir[BENCH_DIR_READ].ios, 202);
+	EXPECT_GE(r[0].elapsed_ns, 195000000ull);
+	EXPECT_LE(r[0].elapsed_ns, 300000000ull);
+	bench_results_free(r, n);
 	unlink(path);
 }
 

@@ -99,7 +99,9 @@ for c in r["containers"]:
     if emulated:
         assert 0.25 * e <= p <= 1.05 * e, (c["ctid"], e, p)
     else:
-        assert abs(p - e) <= 0.25 * e, (c["ctid"], e, p)
+        # the engine's figure adds the system call and the wake-up to what the
+        # block layer sees: a few microseconds on top, not a share of it
+        assert abs(p - e) <= max(0.25 * e, 20), (c["ctid"], e, p)
 PY
 then t_ok effect.probes_agree; else t_fail effect.probes_agree "$(cat "$T/openvz.json")"; fi
 

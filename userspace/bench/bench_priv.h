@@ -32,6 +32,16 @@ struct bench_worker {
 	uint64_t moved, writes_since_sync;
 	uint64_t start_ns, deadline_ns;
 	uint8_t *written;		/* verify: bitmap of blocks written */
+	uint64_t *backlog_offs;		/* verify_backlog: offsets written since */
+	uint64_t backlog;		/* the last check, and how many */
+	void *vbuf;			/* the verify reads' buffer */
+	struct bench_cpu cpu0;		/* the thread's CPU time when counting began */
+	struct bench_cpu io_workers0;	/* and its io_uring workers' (ramp_time) */
+	uint64_t live_base[BENCH_NDIR][2];	/* bytes and I/Os before ramp_time's end */
+	uint64_t ios_done;		/* number_ios: I/Os handed out */
+	uint64_t think_count;		/* I/Os since the last think time */
+	uint64_t ramp_end_ns;		/* counting starts here (0: counting) */
+	uint64_t rate_next_ns[BENCH_NDIR];	/* earliest start of the next I/O */
 	struct bench_cpu io_workers;	/* io_uring: its workers' CPU time */
 	/* live counters read by the sampler */
 	_Atomic uint64_t live_bytes[BENCH_NDIR];
@@ -51,7 +61,30 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 /* After a completed write: fsync policy. */
 int bench_maybe_sync(struct bench_worker *w, bool force);
 
+/* The verify data of a job's block at off (verify_pattern, or the hashed one). */
+void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off);
+int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,
+		       uint64_t *bad);
+
+/* The queued engines' slots: a buffer and the I/O in it (slots.c). */
+struct bench_slot {
+	void *buf;
+	uint64_t off, t0;
+	enum bench_dir dir;
+};
+struct bench_slots {
+	struct bench_slot *slot;
+	unsigned int *free;		/* stack of free slot indexes */
+	unsigned int nfree, depth;
+};
+int bench_slots_init(struct bench_slots *s, const struct bench_worker *w);
+void bench_slots_free(struct bench_slots *s);
+/* The job's next I/O, prepared in the top free slot (taken); false when the
+ * job has no more or no slot is free. */
+bool bench_slots_next(struct bench_slots *s, struct bench_worker *w, unsigned int *idx);
+
 int bench_engine_psync(struct bench_worker *w);
+int bench_engine_aio(struct bench_worker *w);
 int bench_engine_uring(struct bench_worker *w);
 
 /* This thread's CPU time so far. */

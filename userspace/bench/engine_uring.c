@@ -11,18 +11,9 @@
 
 #include "bench_priv.h"
 
-struct uring_slot {
-	void *buf;
-	uint64_t off;
-	uint64_t t0;
-	enum bench_dir dir;
-};
-
 struct uring_state {
 	struct io_uring ring;
-	struct uring_slot *slots;
-	unsigned int *free;		/* stack of free slot indexes */
-	unsigned int nfree, depth;
+	struct bench_slots s;
 	struct io_uring_cqe **cqes;
 };
 
@@ -43,37 +34,22 @@ static const unsigned int uring_flags[] = {
 static int uring_setup(struct uring_state *u, struct bench_worker *w)
 {
 	unsigned int i;
-	int err = -EINVAL;
+	int err = bench_slots_init(&u->s, w);
 
-	u->depth = w->job->iodepth ? w->job->iodepth : 1;
-	for (i = 0; i < sizeof(uring_flags) / sizeof(uring_flags[0]) && err == -EINVAL; i++)
-		err = io_uring_queue_init(u->depth, &u->ring, uring_flags[i]);
 	if (err)
 		return err;
-	u->slots = calloc(u->depth, sizeof(*u->slots));
-	u->free = calloc(u->depth, sizeof(*u->free));
-	u->cqes = calloc(u->depth, sizeof(*u->cqes));
-	if (!u->slots || !u->free || !u->cqes)
-		return -ENOMEM;
-	for (i = 0; i < u->depth; i++) {
-		u->slots[i].buf = bench_alloc_buf(w->job->bs);
-		if (!u->slots[i].buf)
-			return -ENOMEM;
-		bench_pattern_fill(u->slots[i].buf, w->job->bs, i, w->rng);
-		u->free[u->nfree++] = i;
-	}
-	return 0;
+	err = -EINVAL;
+	for (i = 0; i < sizeof(uring_flags) / sizeof(uring_flags[0]) && err == -EINVAL; i++)
+		err = io_uring_queue_init(u->s.depth, &u->ring, uring_flags[i]);
+	if (err)
+		return err;
+	u->cqes = calloc(u->s.depth, sizeof(*u->cqes));
+	return u->cqes ? 0 : -ENOMEM;
 }
 
 static void uring_teardown(struct uring_state *u)
 {
-	unsigned int i;
-
-	if (u->slots)
-		for (i = 0; i < u->depth; i++)
-			free(u->slots[i].buf);
-	free(u->slots);
-	free(u->free);
+	bench_slots_free(&u->s);
 	free(u->cqes);
 	if (u->ring.ring_fd > 0)
 		io_uring_queue_exit(&u->ring);
@@ -84,21 +60,17 @@ static unsigned int uring_fill(struct uring_state *u, struct bench_worker *w,
 			       unsigned int *queued, bool *more)
 {
 	struct io_uring_sqe *sqe;
-	struct uring_slot *s;
+	struct bench_slot *s;
 	unsigned int n = 0, idx;
 
-	while (*more && u->nfree) {
-		idx = u->free[u->nfree - 1];
-		s = &u->slots[idx];
-		if (!bench_next_io(w, &s->dir, &s->off)) {
+	/* the ring has depth entries: one for each slot, never short of one */
+	while (*more && u->s.nfree) {
+		if (!bench_slots_next(&u->s, w, &idx)) {
 			*more = false;
 			break;
 		}
+		s = &u->s.slot[idx];
 		sqe = io_uring_get_sqe(&u->ring);
-		if (!sqe)
-			break;
-		u->nfree--;
-		bench_io_prep(w, s->dir, s->off, s->buf);
 		if (s->dir == BENCH_DIR_READ)
 			io_uring_prep_read(sqe, w->target.fd, s->buf, w->job->bs, s->off);
 		else
@@ -122,7 +94,7 @@ int bench_engine_uring(struct bench_worker *w)
 	err = uring_setup(&u, w);
 	if (err)
 		goto out;
-	queued = calloc(u.depth, sizeof(*queued));
+	queued = calloc(u.s.depth, sizeof(*queued));
 	if (!queued) {
 		err = -ENOMEM;
 		goto out;
@@ -132,7 +104,7 @@ int bench_engine_uring(struct bench_worker *w)
 		if (n) {
 			now = bench_now_ns();
 			for (i = 0; i < n; i++)
-				u.slots[queued[i]].t0 = now;
+				u.s.slot[queued[i]].t0 = now;
 			inflight += n;
 		}
 		if (!inflight)
@@ -142,16 +114,16 @@ int bench_engine_uring(struct bench_worker *w)
 			err = ret;
 			break;
 		}
-		got = io_uring_peek_batch_cqe(&u.ring, u.cqes, u.depth);
+		got = io_uring_peek_batch_cqe(&u.ring, u.cqes, u.s.depth);
 		now = bench_now_ns();
 		for (i = 0; i < got; i++) {
 			unsigned int idx = (unsigned int)io_uring_cqe_get_data64(u.cqes[i]);
-			struct uring_slot *s = &u.slots[idx];
+			struct bench_slot *s = &u.s.slot[idx];
 
 			if (bench_io_done(w, s->dir, s->off, s->buf, u.cqes[i]->res,
 					  now - s->t0))
 				more = false;
-			u.free[u.nfree++] = idx;
+			u.s.free[u.s.nfree++] = idx;
 		}
 		io_uring_cq_advance(&u.ring, got);
 		inflight -= got;

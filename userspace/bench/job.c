@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Bench jobs: defaults, options by fio's names, consistency checks. */
+#include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,7 +24,7 @@ const char *bench_rw_name(enum bench_rw rw)
 
 const char *bench_engine_name(enum bench_engine e)
 {
-	return e == BENCH_IO_URING ? "io_uring" : "psync";
+	return e == BENCH_IO_URING ? "io_uring" : e == BENCH_LIBAIO ? "libaio" : "psync";
 }
 
 void bench_job_init(struct bench_job *job)
@@ -36,6 +39,9 @@ void bench_job_init(struct bench_job *job)
 	job->numjobs = 1;
 	job->seed = 0x626c6b7072696fULL;
 	job->ioprio = -1;
+	job->do_verify = true;
+	job->loops = 1;
+	job->thinktime_blocks = 1;
 }
 
 static int set_size(const char *v, uint64_t *out, uint64_t max)
@@ -102,6 +108,8 @@ static int set_engine(struct bench_job *job, const char *v)
 		job->engine = BENCH_PSYNC;
 	else if (!strcmp(v, "io_uring"))
 		job->engine = BENCH_IO_URING;
+	else if (!strcmp(v, "libaio"))
+		job->engine = BENCH_LIBAIO;
 	else
 		return -EINVAL;
 	return 0;
@@ -132,84 +140,308 @@ static int set_prio(struct bench_job *job, const char *v, bool class)
 	return 0;
 }
 
-int bench_job_set(struct bench_job *job, const char *name, const char *v)
+/*
+ * A duration; a bare number is in unit_ns (fio: seconds for runtime,
+ * startdelay and ramp_time, microseconds for thinktime).
+ */
+static int set_time(const char *v, uint64_t unit_ns, uint64_t *out)
 {
+	size_t n = strlen(v);
+	double x;
+	char *end;
+
+	if (n && isdigit((unsigned char)v[n - 1])) {
+		if (!isdigit((unsigned char)*v))
+			return -EINVAL;
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno || *end || x * (double)unit_ns > 9e18)
+			return -EINVAL;
+		*out = (uint64_t)(x * (double)unit_ns + 0.5);
+		return 0;
+	}
+	return parse_duration_ns(v, out) ? -EINVAL : 0;
+}
+
+/* "R[,W]": one value for both directions, or each its own ("rate=,1m"). */
+static int set_pair(const char *v, uint64_t out[BENCH_NDIR])
+{
+	char buf[64], *comma;
+	uint64_t x[BENCH_NDIR] = { 0, 0 };
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma++ = '\0';
+		if (strchr(comma, ','))		/* a third, for trims: none here */
+			*strchr(comma, ',') = '\0';
+	}
+	if (*buf && parse_size(buf, 0, &x[0]))
+		return -EINVAL;
+	if (!comma)
+		x[1] = x[0];
+	else if (*comma && parse_size(comma, 0, &x[1]))
+		return -EINVAL;
+	out[0] = x[0];
+	out[1] = x[1];
+	return 0;
+}
+
+/* fio's verify methods; the engine checks its own per-offset pattern for all. */
+static int set_verify(struct bench_job *job, const char *v)
+{
+	static const char *const methods[] = {
+		"md5", "crc64", "crc32", "crc32c-intel", "crc32c", "crc16", "crc7",
+		"sha1", "sha256", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512",
+		"xxhash", "meta", "pattern", "pattern_hdr", "1",
+	};
+	size_t i;
+
+	if (!strcmp(v, "0") || !strcmp(v, "null")) {	/* null: pretend */
+		job->verify = false;
+		return 0;
+	}
+	if (!*v) {					/* bare --verify */
+		job->verify = true;
+		return 0;
+	}
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!strcmp(v, methods[i])) {
+			job->verify = true;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* verify_pattern: 0x hex bytes, a decimal number (its low bytes, as fio), or "text". */
+static int set_pattern(struct bench_job *job, const char *v)
+{
+	size_t n = strlen(v), i;
+	long long x;
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		if (n - 2 == 0 || n - 2 > sizeof(job->verify_pattern))
+			return -EINVAL;
+		memcpy(job->verify_pattern, v + 1, n - 2);
+		job->verify_pattern_len = n - 2;
+		return 0;
+	}
+	if (!strncasecmp(v, "0x", 2)) {
+		v += 2;
+		n -= 2;
+		if (!n || n / 2 + n % 2 > sizeof(job->verify_pattern))
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (!isxdigit((unsigned char)v[i]))
+				return -EINVAL;
+		/* an odd count: the first digit is a byte of its own */
+		for (i = 0; i < (n + 1) / 2; i++) {
+			char b[3] = { 0 };
+			size_t at = n % 2 ? (i ? 2 * i - 1 : 0) : 2 * i;
+
+			memcpy(b, v + at, n % 2 && !i ? 1 : 2);
+			job->verify_pattern[i] = (uint8_t)strtoul(b, NULL, 16);
+		}
+		job->verify_pattern_len = (n + 1) / 2;
+		return 0;
+	}
+	if (parse_int_range(v, 0, UINT32_MAX, &x))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		job->verify_pattern[i] = (uint8_t)(x >> (8 * i));
+	job->verify_pattern_len = x > 0xffffff ? 4 : x > 0xffff ? 3 : x > 0xff ? 2 : 1;
+	return 0;
+}
+
+static int set_rate_process(struct bench_job *job, const char *v)
+{
+	if (!strcmp(v, "linear"))
+		job->rate_process = BENCH_RATE_LINEAR;
+	else if (!strcmp(v, "poisson"))
+		job->rate_process = BENCH_RATE_POISSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* How an option's value is read; its target is a field of struct bench_job. */
+enum opt_kind {
+	O_STR, O_UINT, O_SIZE, O_FLAG, O_NOTFLAG, O_SECONDS, O_USECS, O_PAIR,
+	O_FUNC, O_NOP,
+};
+
+struct job_opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off, len;		/* the field */
+	long long min, max;		/* O_UINT's range, O_SIZE's maximum */
+	int (*set)(struct bench_job *job, const char *v);
+};
+
+#define F(field) .off = offsetof(struct bench_job, field), \
+		 .len = sizeof(((struct bench_job *)0)->field)
+#define ROW(n, k, field)	{ .name = n, .kind = k, F(field) }
+#define STR(n, field)		ROW(n, O_STR, field)
+#define UINT(n, field, lo, hi)	{ .name = n, .kind = O_UINT, F(field), .min = lo, .max = hi }
+#define SIZE(n, field, hi)	{ .name = n, .kind = O_SIZE, F(field), .max = hi }
+#define FLAG(n, field)		ROW(n, O_FLAG, field)
+#define TIME(n, k, field)	ROW(n, k, field)
+#define FUNC(n, fn)		{ .name = n, .kind = O_FUNC, .set = fn }
+#define NOP(n)			{ .name = n, .kind = O_NOP }
+
+static int set_rw_opt(struct bench_job *job, const char *v) { return set_rw(job, v); }
+static int set_engine_opt(struct bench_job *job, const char *v) { return set_engine(job, v); }
+static int set_prio_opt(struct bench_job *job, const char *v) { return set_prio(job, v, false); }
+static int set_class_opt(struct bench_job *job, const char *v) { return set_prio(job, v, true); }
+static int set_verify_opt(struct bench_job *job, const char *v) { return set_verify(job, v); }
+static int set_pattern_opt(struct bench_job *job, const char *v)
+{
+	int err = set_pattern(job, v);
+
+	if (!err && !job->verify)
+		job->verify = true;	/* fio: a pattern implies verify=pattern */
+	return err;
+}
+
+static int set_rwmixwrite(struct bench_job *job, const char *v)
+{
+	if (set_uint(v, 0, 100, &job->rwmixread))
+		return -EINVAL;
+	job->rwmixread = 100 - job->rwmixread;
+	return 0;
+}
+
+static int set_bs(struct bench_job *job, const char *v)
+{
+	uint64_t x;
+
+	if (set_size(v, &x, 64 << 20) || !x)
+		return -EINVAL;
+	job->bs = (uint32_t)x;
+	return 0;
+}
+
+static int set_runtime_opt(struct bench_job *job, const char *v) { return set_runtime(job, v); }
+
+static int set_thinktime_blocks(struct bench_job *job, const char *v)
+{
+	return set_uint(v, 1, 1 << 30, &job->thinktime_blocks);
+}
+
+static int set_rate_process_opt(struct bench_job *job, const char *v)
+{
+	return set_rate_process(job, v);
+}
+
+/* Rows in fio's names; aliases are rows of their own. */
+static const struct job_opt job_opts[] = {
+	STR("name", name), STR("filename", filename),
+	FUNC("rw", set_rw_opt), FUNC("readwrite", set_rw_opt),
+	UINT("rwmixread", rwmixread, 0, 100), FUNC("rwmixwrite", set_rwmixwrite),
+	FUNC("bs", set_bs), FUNC("blocksize", set_bs),
+	SIZE("size", size, UINT64_MAX), SIZE("offset", offset, UINT64_MAX),
+	SIZE("io_size", io_size, UINT64_MAX), SIZE("io_limit", io_size, UINT64_MAX),
+	FUNC("runtime", set_runtime_opt), FLAG("time_based", time_based),
+	UINT("iodepth", iodepth, 1, 4096), FUNC("ioengine", set_engine_opt),
+	FLAG("direct", direct), ROW("buffered", O_NOTFLAG, direct),
+	UINT("fsync", fsync_every, 0, 1 << 30), UINT("fdatasync", fdatasync_every, 0, 1 << 30),
+	FLAG("end_fsync", end_fsync),
+	FUNC("verify", set_verify_opt), FLAG("do_verify", do_verify),
+	FLAG("verify_fatal", verify_fatal), SIZE("verify_backlog", verify_backlog, UINT64_MAX),
+	SIZE("verify_interval", verify_interval, 64 << 20),
+	FUNC("verify_pattern", set_pattern_opt),
+	SIZE("randseed", seed, UINT64_MAX), UINT("numjobs", numjobs, 1, 256),
+	FUNC("prio", set_prio_opt), FUNC("prioclass", set_class_opt),
+	FLAG("stonewall", stonewall), FLAG("wait_for_previous", stonewall),
+	FLAG("new_group", new_group),
+	TIME("startdelay", O_SECONDS, startdelay_ns), TIME("ramp_time", O_SECONDS, ramp_ns),
+	UINT("loops", loops, 1, 1 << 30), SIZE("number_ios", number_ios, UINT64_MAX),
+	TIME("thinktime", O_USECS, thinktime_ns),
+	TIME("thinktime_spin", O_USECS, thinktime_spin_ns),
+	FUNC("thinktime_blocks", set_thinktime_blocks),
+	ROW("rate", O_PAIR, rate), ROW("rate_iops", O_PAIR, rate_iops),
+	FUNC("rate_process", set_rate_process_opt),
+	/* accepted for fio compatibility; they change nothing here */
+	NOP("group_reporting"), NOP("thread"), NOP("norandommap"), NOP("invalidate"),
+};
+#define NOPTS (sizeof(job_opts) / sizeof(job_opts[0]))
+
+const char *bench_job_opt(unsigned int i, bool *flag)
+{
+	if (i >= NOPTS)
+		return NULL;
+	*flag = job_opts[i].kind == O_FLAG || job_opts[i].kind == O_NOTFLAG ||
+		job_opts[i].kind == O_NOP || !strcmp(job_opts[i].name, "verify");
+	return job_opts[i].name;
+}
+
+static int set_opt(struct bench_job *job, const struct job_opt *o, const char *v)
+{
+	void *field = (char *)job + o->off;
 	uint64_t x;
 	bool b;
 
-	if (!v)
-		v = "";
-	if (!strcmp(name, "name")) {
-		if (!*v || strlen(v) >= sizeof(job->name))
+	switch (o->kind) {
+	case O_STR:
+		if (!*v || strlen(v) >= o->len)
 			return -EINVAL;
-		snprintf(job->name, sizeof(job->name), "%s", v);
-	} else if (!strcmp(name, "filename")) {
-		if (!*v || strlen(v) >= sizeof(job->filename))
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case O_UINT:
+		return set_uint(v, o->min, o->max, field);
+	case O_SIZE:
+		if (set_size(v, &x, (uint64_t)o->max))
 			return -EINVAL;
-		snprintf(job->filename, sizeof(job->filename), "%s", v);
-	} else if (!strcmp(name, "rw") || !strcmp(name, "readwrite")) {
-		return set_rw(job, v);
-	} else if (!strcmp(name, "rwmixread")) {
-		return set_uint(v, 0, 100, &job->rwmixread);
-	} else if (!strcmp(name, "rwmixwrite")) {
-		if (set_uint(v, 0, 100, &job->rwmixread))
-			return -EINVAL;
-		job->rwmixread = 100 - job->rwmixread;
-	} else if (!strcmp(name, "bs") || !strcmp(name, "blocksize")) {
-		if (set_size(v, &x, 64 << 20) || !x)
-			return -EINVAL;
-		job->bs = (uint32_t)x;
-	} else if (!strcmp(name, "size")) {
-		return set_size(v, &job->size, UINT64_MAX);
-	} else if (!strcmp(name, "offset")) {
-		return set_size(v, &job->offset, UINT64_MAX);
-	} else if (!strcmp(name, "io_size") || !strcmp(name, "io_limit")) {
-		return set_size(v, &job->io_size, UINT64_MAX);
-	} else if (!strcmp(name, "runtime")) {
-		return set_runtime(job, v);
-	} else if (!strcmp(name, "time_based")) {
-		return set_flag(v, &job->time_based);
-	} else if (!strcmp(name, "iodepth")) {
-		return set_uint(v, 1, 4096, &job->iodepth);
-	} else if (!strcmp(name, "ioengine")) {
-		return set_engine(job, v);
-	} else if (!strcmp(name, "direct")) {
-		return set_flag(v, &job->direct);
-	} else if (!strcmp(name, "buffered")) {
+		if (o->len == sizeof(uint32_t))
+			*(uint32_t *)field = (uint32_t)x;
+		else
+			*(uint64_t *)field = x;
+		return 0;
+	case O_FLAG:
+		return set_flag(v, field);
+	case O_NOTFLAG:
 		if (set_flag(v, &b))
 			return -EINVAL;
-		job->direct = !b;
-	} else if (!strcmp(name, "fsync")) {
-		return set_uint(v, 0, 1 << 30, &job->fsync_every);
-	} else if (!strcmp(name, "fdatasync")) {
-		return set_uint(v, 0, 1 << 30, &job->fdatasync_every);
-	} else if (!strcmp(name, "end_fsync")) {
-		return set_flag(v, &job->end_fsync);
-	} else if (!strcmp(name, "verify")) {
-		/* fio names a checksum; any of them means "check what was written". */
-		if (!strcmp(v, "0") || !strcmp(v, "none"))
-			job->verify = false;
-		else if (!*v || !strcmp(v, "1") || !strcmp(v, "pattern") ||
-			 !strncmp(v, "crc", 3) || !strncmp(v, "md5", 3) || !strncmp(v, "sha", 3) ||
-			 !strcmp(v, "xxhash") || !strcmp(v, "meta"))
-			job->verify = true;
-		else
-			return -EINVAL;
-	} else if (!strcmp(name, "randseed")) {
-		return set_size(v, &job->seed, UINT64_MAX);
-	} else if (!strcmp(name, "numjobs")) {
-		return set_uint(v, 1, 256, &job->numjobs);
-	} else if (!strcmp(name, "prio")) {
-		return set_prio(job, v, false);
-	} else if (!strcmp(name, "prioclass")) {
-		return set_prio(job, v, true);
-	} else if (!strcmp(name, "group_reporting") || !strcmp(name, "thread") ||
-		   !strcmp(name, "norandommap") || !strcmp(name, "invalidate")) {
-		return 0;	/* accepted for fio compatibility; no effect here */
-	} else {
-		return -ENOENT;
+		*(bool *)field = !b;
+		return 0;
+	case O_SECONDS:
+		return set_time(v, 1000000000ull, field);
+	case O_USECS:
+		return set_time(v, 1000ull, field);
+	case O_PAIR:
+		return set_pair(v, field);
+	case O_FUNC:
+		return o->set(job, v);
+	case O_NOP:
+		return 0;
 	}
-	return 0;
+	return -EINVAL;
+}
+
+int bench_job_set(struct bench_job *job, const char *name, const char *v)
+{
+	size_t i;
+
+	if (!v)
+		v = "";
+	for (i = 0; i < NOPTS; i++)
+		if (!strcmp(name, job_opts[i].name))
+			return set_opt(job, &job_opts[i], v);
+	return -ENOENT;
+}
+
+unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs)
+{
+	unsigned int i, g = 0;
+
+	for (i = 0; i < njobs; i++) {
+		if (i && (jobs[i].stonewall || jobs[i].new_group))
+			g++;
+		jobs[i].groupid = g;
+	}
+	return njobs ? g + 1 : 0;
 }
 
 int bench_job_check(const struct bench_job *job, const char **why)

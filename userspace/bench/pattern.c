@@ -73,3 +73,33 @@ void *bench_alloc_buf(size_t len)
 		return NULL;
 	return p;
 }
+
+/* A job's block: its verify_pattern repeated from the block's start, else the hash. */
+void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	if (!job->verify_pattern_len) {
+		bench_pattern_fill(buf, job->bs, off, job->seed);
+		return;
+	}
+	for (i = 0; i < job->bs; i++)
+		p[i] = job->verify_pattern[i % job->verify_pattern_len];
+}
+
+int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,
+		       uint64_t *bad)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	if (!job->verify_pattern_len)
+		return bench_pattern_check(buf, job->bs, off, job->seed, bad);
+	for (i = 0; i < job->bs; i++)
+		if (p[i] != job->verify_pattern[i % job->verify_pattern_len]) {
+			*bad = off + i;
+			return -EILSEQ;
+		}
+	return 0;
+}

@@ -78,6 +78,12 @@ static double per_io(const struct bench_result *r, uint64_t ns)
 	return n ? (double)ns / n : 0;
 }
 
+/* The time a direction's I/O took: the job's, or its verify phase's. */
+static uint64_t dir_ns(const struct bench_result *r, unsigned int d)
+{
+	return r->dir[d].runtime_ns ? r->dir[d].runtime_ns : r->elapsed_ns;
+}
+
 static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	char bw[32], tot[32];
@@ -97,11 +103,11 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 
 		if (!s->ios)
 			continue;
-		bin_units(bw, sizeof(bw), rate(s->bytes, r->elapsed_ns));
+		bin_units(bw, sizeof(bw), rate(s->bytes, dir_ns(r, d)));
 		bin_units(tot, sizeof(tot), (double)s->bytes);
 		fprintf(out, "  %5s: IOPS=%.0f, BW=%s/s (%.1fMB/s)(%s/%llumsec)\n", dir_name[d],
-			rate(s->ios, r->elapsed_ns), bw, rate(s->bytes, r->elapsed_ns) / 1e6, tot,
-			(unsigned long long)(r->elapsed_ns / 1000000));
+			rate(s->ios, dir_ns(r, d)), bw, rate(s->bytes, dir_ns(r, d)) / 1e6, tot,
+			(unsigned long long)(dir_ns(r, d) / 1000000));
 		text_lat(out, "lat", &s->lat);
 	}
 	if (r->syncs)
@@ -134,7 +140,7 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 
 	fprintf(out, "{\"jobname\":");
 	json_str(out, r->name);
-	fprintf(out, ",\"index\":%u,\"filename\":", r->index);
+	fprintf(out, ",\"groupid\":%u,\"index\":%u,\"filename\":", job->groupid, r->index);
 	json_str(out, job->filename);
 	fprintf(out, ",\"rw\":\"%s\",\"bs\":%u,\"iodepth\":%u,\"ioengine\":\"%s\",\"direct\":%d,"
 		"\"error\":%d,\"error_msg\":", bench_rw_name(job->rw), job->bs, job->iodepth,
@@ -145,9 +151,10 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 		const struct bench_dir_stats *s = &r->dir[d];
 
 		fprintf(out, ",\"%s\":{\"io_bytes\":%llu,\"total_ios\":%llu,\"bw_bytes\":%.0f,"
-			"\"iops\":%.3f,", dir_name[d], (unsigned long long)s->bytes,
-			(unsigned long long)s->ios, rate(s->bytes, r->elapsed_ns),
-			rate(s->ios, r->elapsed_ns));
+			"\"iops\":%.3f,\"runtime\":%llu,", dir_name[d], (unsigned long long)s->bytes,
+			(unsigned long long)s->ios, rate(s->bytes, dir_ns(r, d)),
+			rate(s->ios, dir_ns(r, d)),
+			(unsigned long long)(s->ios ? dir_ns(r, d) / 1000000 : 0));
 		json_hist(out, "lat_ns", &s->lat);
 		fputc('}', out);
 	}
@@ -187,8 +194,8 @@ static void csv_all(FILE *out, const struct bench_result *r, unsigned int n)
 			fprintf(out, "%s,%u,%s,%llu,%llu,%llu,%.1f,%.0f,%llu,%.0f,%llu,%llu,%llu,"
 				"%llu,%llu,%.0f,%llu,%d\n", r[i].name, r[i].index, dir_name[d],
 				(unsigned long long)s->ios, (unsigned long long)s->bytes,
-				(unsigned long long)r[i].elapsed_ns, rate(s->ios, r[i].elapsed_ns),
-				rate(s->bytes, r[i].elapsed_ns),
+				(unsigned long long)dir_ns(&r[i], d), rate(s->ios, dir_ns(&r[i], d)),
+				rate(s->bytes, dir_ns(&r[i], d)),
 				(unsigned long long)(h->count ? h->min : 0), bench_hist_mean(h),
 				(unsigned long long)bench_hist_percentile(h, 50),
 				(unsigned long long)bench_hist_percentile(h, 90),
@@ -199,19 +206,24 @@ static void csv_all(FILE *out, const struct bench_result *r, unsigned int n)
 		}
 }
 
-/* Every copy of every job together (fio's group_reporting), text only. */
-static void text_total(FILE *out, const struct bench_result *r, unsigned int n)
+/* Every copy of every job of a reporting group together, as fio's "Run status
+ * group N", text only. */
+static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njobs,
+		       unsigned int group, const struct bench_result *r, unsigned int n)
 {
 	struct bench_dir_stats *sum = calloc(BENCH_NDIR, sizeof(*sum));
 	uint64_t elapsed = 0;
-	unsigned int i, d;
+	unsigned int i, d, m;
 	char bw[32];
 
 	if (!sum)
 		return;
 	for (d = 0; d < BENCH_NDIR; d++)
 		bench_hist_init(&sum[d].lat);
-	for (i = 0; i < n; i++) {
+	for (i = 0, m = 0; i < n; i++) {
+		if (job_of(jobs, njobs, &r[i])->groupid != group)
+			continue;
+		m++;
 		if (r[i].elapsed_ns > elapsed)
 			elapsed = r[i].elapsed_ns;
 		for (d = 0; d < BENCH_NDIR; d++) {
@@ -220,7 +232,7 @@ static void text_total(FILE *out, const struct bench_result *r, unsigned int n)
 			bench_hist_merge(&sum[d].lat, &r[i].dir[d].lat);
 		}
 	}
-	fprintf(out, "all %u jobs together:\n", n);
+	fprintf(out, "Run status group %u (all jobs): %u job%s\n", group, m, m == 1 ? "" : "s");
 	for (d = 0; d < BENCH_NDIR; d++) {
 		if (!sum[d].ios)
 			continue;
@@ -235,7 +247,7 @@ static void text_total(FILE *out, const struct bench_result *r, unsigned int n)
 int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
 		 unsigned int njobs, const struct bench_result *r, unsigned int n)
 {
-	unsigned int i;
+	unsigned int i, g;
 
 	if (!njobs)
 		return -EINVAL;
@@ -244,7 +256,8 @@ int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
 		for (i = 0; i < n; i++)
 			text_one(out, job_of(jobs, njobs, &r[i]), &r[i]);
 		if (n > 1)
-			text_total(out, r, n);
+			for (g = 0; g <= jobs[njobs - 1].groupid; g++)
+				text_total(out, jobs, njobs, g, r, n);
 		break;
 	case BENCH_FMT_JSON:
 		fprintf(out, "{\"blkprio version\":\"%s\",\"jobs\":[", BLKPRIO_VERSION);

@@ -4,6 +4,7 @@
  * counters every interval (per-second time series) and reports progress.
  */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -81,10 +82,67 @@ static uint64_t perm_next(struct bench_worker *w)
 	return v;
 }
 
+/* Sleep until the absolute time ns (or the job is stopped). */
+static void sleep_until(struct bench_worker *w, uint64_t ns)
+{
+	uint64_t now;
+
+	while ((now = bench_now_ns()) < ns && !(w->stop && *w->stop)) {
+		uint64_t d = ns - now > 100000000 ? 100000000 : ns - now;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)d };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* thinktime: after every thinktime_blocks I/Os, spin then sleep (fio's order). */
+static void think(struct bench_worker *w)
+{
+	const struct bench_job *job = w->job;
+	uint64_t t0, spin;
+
+	if (!job->thinktime_ns || ++w->think_count < job->thinktime_blocks)
+		return;
+	w->think_count = 0;
+	t0 = bench_now_ns();
+	spin = job->thinktime_spin_ns < job->thinktime_ns ? job->thinktime_spin_ns :
+							    job->thinktime_ns;
+	while (bench_now_ns() - t0 < spin)
+		;
+	sleep_until(w, t0 + job->thinktime_ns);
+}
+
+/*
+ * rate/rate_iops: the I/O of a direction may start no sooner than its slot;
+ * slots are evenly spaced (linear) or exponentially (poisson), at the
+ * slower of the two caps. Behind schedule, the job catches up.
+ */
+static void rate_wait(struct bench_worker *w, enum bench_dir dir)
+{
+	const struct bench_job *job = w->job;
+	double period = 0, u;
+
+	if (job->rate[dir])
+		period = (double)job->bs * 1e9 / (double)job->rate[dir];
+	if (job->rate_iops[dir] && 1e9 / (double)job->rate_iops[dir] > period)
+		period = 1e9 / (double)job->rate_iops[dir];
+	if (period <= 0)
+		return;
+	if (!w->rate_next_ns[dir])
+		w->rate_next_ns[dir] = bench_now_ns();
+	sleep_until(w, w->rate_next_ns[dir]);
+	if (job->rate_process == BENCH_RATE_POISSON) {
+		u = (double)((xorshift(&w->rng) >> 11) + 1) / 9007199254740993.0;
+		period *= -log(u);
+	}
+	w->rate_next_ns[dir] += (uint64_t)period;
+}
+
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 {
 	const struct bench_job *job = w->job;
-	uint64_t blk, total = job->io_size ? job->io_size : w->nblocks * job->bs;
+	uint64_t blk, total = (job->io_size ? job->io_size : w->nblocks * job->bs) *
+			      (job->loops ? job->loops : 1);
 
 	if (w->stop && *w->stop)
 		return false;
@@ -92,8 +150,12 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 		return false;
 	if (!job->time_based && w->moved >= total)
 		return false;
+	if (job->number_ios && w->ios_done >= job->number_ios)
+		return false;
 	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
+	if (w->ios_done)
+		think(w);
 	switch (job->rw) {
 	case BENCH_READ:
 	case BENCH_RANDREAD:
@@ -113,7 +175,11 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 		w->seq_next = (w->seq_next + 1) % w->nblocks;
 	}
 	*off = job->offset + blk * job->bs;
+	rate_wait(w, *dir);
+	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+		return false;
 	w->moved += job->bs;
+	w->ios_done++;
 	return true;
 }
 
@@ -124,7 +190,7 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 	if (dir != BENCH_DIR_WRITE)
 		return;
 	if (w->job->verify) {
-		bench_pattern_fill(buf, w->job->bs, off, w->job->seed);
+		bench_verify_fill(w->job, buf, off);
 		return;
 	}
 	/* Change a word per write so no layer can deduplicate the blocks. */
@@ -162,6 +228,13 @@ static void mark_written(struct bench_worker *w, uint64_t off)
 		w->written[blk / 8] |= 1u << (blk % 8);
 }
 
+static void unmark_written(struct bench_worker *w, uint64_t off)
+{
+	uint64_t blk = (off - w->job->offset) / w->job->bs;
+
+	w->written[blk / 8] &= ~(1u << (blk % 8));
+}
+
 static bool was_written(struct bench_worker *w, uint64_t off)
 {
 	uint64_t blk = (off - w->job->offset) / w->job->bs;
@@ -169,11 +242,45 @@ static bool was_written(struct bench_worker *w, uint64_t off)
 	return !w->written || (w->written[blk / 8] & (1u << (blk % 8)));
 }
 
+/* ramp_time is over: what was counted so far goes, the job starts anew. */
+static void ramp_over(struct bench_worker *w, uint64_t now)
+{
+	struct bench_result *r = w->res;
+	unsigned int d;
+
+	for (d = 0; d < BENCH_NDIR; d++) {
+		/* the sampler's counters go on counting: its series shows the ramp */
+		w->live_base[d][0] += r->dir[d].bytes;
+		w->live_base[d][1] += r->dir[d].ios;
+		r->dir[d].ios = r->dir[d].bytes = 0;
+		bench_hist_init(&r->dir[d].lat);
+	}
+	bench_hist_init(&r->sync_lat);
+	r->syncs = 0;
+	w->moved = 0;
+	w->ios_done = 0;
+	w->start_ns = now;
+	w->ramp_end_ns = 0;
+	bench_cpu_thread(&w->cpu0);
+	if (w->job->engine == BENCH_IO_URING)
+		bench_cpu_io_workers(&w->io_workers0);
+}
+
+/* verify_backlog: read back and check the blocks written since the last time. */
+static int backlog_check(struct bench_worker *w);
+
 int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
 		  ssize_t ret, uint64_t lat_ns)
 {
 	struct bench_dir_stats *d = &w->res->dir[dir];
 	uint64_t bad;
+
+	if (w->ramp_end_ns) {
+		uint64_t now = bench_now_ns();
+
+		if (now >= w->ramp_end_ns)
+			ramp_over(w, now);
+	}
 
 	if (ret < 0 || (size_t)ret < w->job->bs) {
 		if (!w->res->error) {
@@ -185,46 +292,77 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	d->ios++;
 	d->bytes += ret;
 	bench_hist_add(&d->lat, lat_ns);
-	atomic_store_explicit(&w->live_bytes[dir], d->bytes, memory_order_relaxed);
-	atomic_store_explicit(&w->live_ios[dir], d->ios, memory_order_relaxed);
+	atomic_store_explicit(&w->live_bytes[dir], w->live_base[dir][0] + d->bytes,
+			      memory_order_relaxed);
+	atomic_store_explicit(&w->live_ios[dir], w->live_base[dir][1] + d->ios,
+			      memory_order_relaxed);
 	if (dir == BENCH_DIR_WRITE) {
+		int err;
+
 		mark_written(w, off);
 		w->writes_since_sync++;
-		return bench_maybe_sync(w, false);
+		err = bench_maybe_sync(w, false);
+		if (!err && w->backlog_offs) {
+			w->backlog_offs[w->backlog++] = off;
+			if (w->backlog == w->job->verify_backlog)
+				err = backlog_check(w);
+		}
+		return err;
 	}
-	if (w->job->verify && was_written(w, off) &&
-	    bench_pattern_check(buf, w->job->bs, off, w->job->seed, &bad)) {
+	if (w->job->verify && was_written(w, off) && bench_verify_check(w->job, buf, off, &bad)) {
 		if (!w->res->verify_errors++)
 			w->res->error_off = bad;
+		if (w->job->verify_fatal && !w->res->error)
+			w->res->error = -EILSEQ;
+		return w->job->verify_fatal ? -EILSEQ : 0;
 	}
 	return 0;
 }
 
-/* After a verify write job: read every written block back and check it. */
+/* Read one block back, timed and counted as a read (fio's verify reads are). */
+static int verify_read(struct bench_worker *w, void *buf, uint64_t off)
+{
+	uint64_t t0 = bench_now_ns();
+	ssize_t n = w->target.ops->pread(&w->target, buf, w->job->bs, off);
+
+	return bench_io_done(w, BENCH_DIR_READ, off, buf, n, bench_now_ns() - t0);
+}
+
+static int backlog_check(struct bench_worker *w)
+{
+	uint64_t i, n = w->backlog;
+	int err = 0;
+
+	w->backlog = 0;
+	if (!w->vbuf && !(w->vbuf = bench_alloc_buf(w->job->bs)))
+		return -ENOMEM;
+	/* checked now, so not again in the verify phase (as fio) */
+	for (i = 0; i < n && !err; i++) {
+		err = verify_read(w, w->vbuf, w->backlog_offs[i]);
+		unmark_written(w, w->backlog_offs[i]);
+	}
+	return err;
+}
+
+/*
+ * After a verify write job (do_verify): read every written block back in
+ * offset order and check it. The reads are the job's reads, as in fio; their
+ * runtime is the phase's.
+ */
 static int verify_pass(struct bench_worker *w)
 {
 	const struct bench_job *job = w->job;
-	uint64_t blk, off, bad;
-	void *buf = bench_alloc_buf(job->bs);
-	ssize_t n;
+	uint64_t blk, off, t0 = bench_now_ns();
 	int err = 0;
 
-	if (!buf)
+	if (!w->vbuf && !(w->vbuf = bench_alloc_buf(job->bs)))
 		return -ENOMEM;
-	for (blk = 0; blk < w->nblocks && !err; blk++) {
+	for (blk = 0; blk < w->nblocks && !err && !(w->stop && *w->stop); blk++) {
 		off = job->offset + blk * job->bs;
-		if (!was_written(w, off))
-			continue;
-		n = w->target.ops->pread(&w->target, buf, job->bs, off);
-		if (n < 0 || (size_t)n < job->bs) {
-			err = n < 0 ? (int)n : -EIO;
-			break;
-		}
-		if (bench_pattern_check(buf, job->bs, off, job->seed, &bad) &&
-		    !w->res->verify_errors++)
-			w->res->error_off = bad;
+		if (was_written(w, off))
+			err = verify_read(w, w->vbuf, off);
 	}
-	free(buf);
+	w->res->dir[BENCH_DIR_READ].runtime_ns += bench_now_ns() - t0;
 	return err;
 }
 
@@ -269,7 +407,11 @@ static int worker_setup(struct bench_worker *w)
 		perm_setup(w);
 	if (job->verify && job_writes(job)) {
 		w->written = calloc(w->nblocks / 8 + 1, 1);
-		if (!w->written) {
+		if (job->verify_backlog)
+			w->backlog_offs = calloc(job->verify_backlog, sizeof(uint64_t));
+		if (!w->written || (job->verify_backlog && !w->backlog_offs)) {
+			free(w->written);
+			free(w->backlog_offs);
 			bench_target_close(&w->target);
 			return -ENOMEM;
 		}
@@ -277,11 +419,18 @@ static int worker_setup(struct bench_worker *w)
 	return 0;
 }
 
+/* startdelay: wait, unless the run is stopped. */
+static void start_delay(struct bench_worker *w)
+{
+	if (w->job->startdelay_ns)
+		sleep_until(w, bench_now_ns() + w->job->startdelay_ns);
+}
+
 static void *worker_main(void *arg)
 {
 	struct bench_worker *w = arg;
 	const struct bench_job *job = w->job;
-	struct bench_cpu c0, c1;
+	struct bench_cpu c1;
 	uint64_t one = 1;
 	int err;
 
@@ -290,32 +439,43 @@ static void *worker_main(void *arg)
 		w->res->error = err;
 		goto out;
 	}
-	bench_cpu_thread(&c0);
+	start_delay(w);
+	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
+	if (job->ramp_ns)
+		w->ramp_end_ns = w->start_ns + job->ramp_ns;
 	if (job->runtime_ns)
-		w->deadline_ns = w->start_ns + job->runtime_ns;
+		w->deadline_ns = w->start_ns + job->ramp_ns + job->runtime_ns;
 	if (job->engine == BENCH_IO_URING && w->target.fd >= 0)
 		err = bench_engine_uring(w);
+	else if (job->engine == BENCH_LIBAIO && w->target.fd >= 0)
+		err = bench_engine_aio(w);
 	else
 		err = bench_engine_psync(w);
 	if (err && !w->res->error)
 		w->res->error = err;
 	if (job_writes(job) && (job->end_fsync || job->fsync_every || job->fdatasync_every))
 		bench_maybe_sync(w, true);
+	if (w->ramp_end_ns)	/* the job ended within its ramp: nothing counted */
+		ramp_over(w, bench_now_ns());
 	w->res->elapsed_ns = bench_now_ns() - w->start_ns;
 	bench_cpu_thread(&c1);
-	w->res->usr_ns = c1.usr_ns - c0.usr_ns + w->io_workers.usr_ns;
-	w->res->sys_ns = c1.sys_ns - c0.sys_ns + w->io_workers.sys_ns;
+	w->res->usr_ns = c1.usr_ns - w->cpu0.usr_ns + w->io_workers.usr_ns - w->io_workers0.usr_ns;
+	w->res->sys_ns = c1.sys_ns - w->cpu0.sys_ns + w->io_workers.sys_ns - w->io_workers0.sys_ns;
 	if (w->res->elapsed_ns) {
 		w->res->usr_cpu = w->res->usr_ns * 100.0 / w->res->elapsed_ns;
 		w->res->sys_cpu = w->res->sys_ns * 100.0 / w->res->elapsed_ns;
 	}
-	if (job->verify && w->written && !w->res->error) {
+	for (unsigned int d = 0; d < BENCH_NDIR; d++)
+		w->res->dir[d].runtime_ns = w->res->dir[d].ios ? w->res->elapsed_ns : 0;
+	if (job->verify && job->do_verify && w->written && !w->res->error) {
 		err = verify_pass(w);
-		if (err)
+		if (err && !w->res->error)
 			w->res->error = err;
 	}
 	free(w->written);
+	free(w->backlog_offs);
+	free(w->vbuf);
 	bench_target_close(&w->target);
 out:
 	atomic_store(&w->running, 0);
@@ -414,7 +574,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	struct bench_result *res = NULL;
 	struct bench_progress p;
 	pthread_t *tids = NULL;
-	unsigned int i, j, n = 0, started;
+	unsigned int i, j, n = 0, started, first, last;
 	int err = -ENOMEM, done_fd;
 
 	if (!opts)
@@ -451,24 +611,32 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		ws[i].done_fd = done_fd;
 	step = (uint64_t)(opts->sample_ms ? opts->sample_ms : 1000) * 1000000ull;
 	t0 = bench_now_ns();
-	started = start_workers(ws, n, tids);
-	for (i = 1;; i++) {
-		/* Wake every interval, or sooner to notice the end. */
-		uint64_t next = t0 + i * step, now;
-
-		while ((now = bench_now_ns()) < next) {
+	started = 0;
+	/* Phases: a stonewall job starts when every job before it has ended. */
+	for (first = 0, i = 1; first < n && !(opts->stop && *opts->stop); first = last) {
+		for (last = first + 1; last < n; last++)
+			if (ws[last].job != ws[last - 1].job && ws[last].job->stonewall)
+				break;
+		started = first + start_workers(ws + first, last - first, tids + first);
+		for (;; i++) {
+			/* Wake every interval, or sooner to notice the end. */
+			uint64_t next = t0 + i * step, now;
 			unsigned int live = 0;
 
-			for (j = 0; j < started; j++)
-				live += atomic_load(&ws[j].running);
-			if (!live)
+			while ((now = bench_now_ns()) < next) {
+				for (live = 0, j = first; j < started; j++)
+					live += atomic_load(&ws[j].running);
+				if (!live)
+					break;
+				wait_until(done_fd, next);
+			}
+			if (!sample_all(ws, started, t0, prev, &p))
 				break;
-			wait_until(done_fd, next);
+			if (opts->progress)
+				opts->progress(&p, opts->progress_arg);
 		}
-		if (!sample_all(ws, started, t0, prev, &p))
+		if (started < last)
 			break;
-		if (opts->progress)
-			opts->progress(&p, opts->progress_arg);
 	}
 	for (j = 0; j < started; j++)
 		pthread_join(tids[j], NULL);

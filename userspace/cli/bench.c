@@ -50,14 +50,8 @@ int do_bench(int argc, char **argv)
 
 /* ---- bench run ---------------------------------------------------------------- */
 
-/* Options named as fio names them; each maps to bench_job_set(). */
-static const char *const fio_opts[] = {
-	"name", "filename", "rw", "readwrite", "rwmixread", "rwmixwrite", "bs", "blocksize",
-	"size", "offset", "io_size", "runtime", "time_based", "iodepth", "ioengine",
-	"direct", "buffered", "fsync", "fdatasync", "end_fsync", "verify", "randseed",
-	"numjobs", "prio", "prioclass", "group_reporting", "thread", "norandommap",
-};
-#define NFIO (sizeof(fio_opts) / sizeof(fio_opts[0]))
+/* Options named as fio names them: the job's own table (bench_job_opt()). */
+#define NFIO_MAX 128
 enum { OPT_JOB = OPT_FIRST_PRIVATE, OPT_FORMAT, OPT_SAMPLES, OPT_NOPROGRESS, OPT_FIO };
 
 static void run_usage(FILE *out)
@@ -178,28 +172,21 @@ static int run_jobs(struct bench_job *jobs, unsigned int njobs, enum bench_forma
 
 int do_bench_run(int argc, char **argv)
 {
-	struct option opts[NFIO + 16] = { CLI_COMMON_OPTS };
+	struct option opts[NFIO_MAX + 16] = { CLI_COMMON_OPTS };
 	struct bench_job base, *jobs = NULL;
-	const char *jobfile = NULL, *samples = NULL, *why;
+	const char *jobfile = NULL, *samples = NULL, *why, *name;
 	enum bench_format fmt = BENCH_FMT_TEXT;
-	unsigned int njobs = 0, nopt = 6, i;
-	bool done, progress = true;
+	unsigned int njobs = 0, nopt = 6, i, nfio;
+	bool done, progress = true, flag;
 	int c, code, err;
 
 	opts[nopt++] = (struct option){ "job", required_argument, NULL, OPT_JOB };
 	opts[nopt++] = (struct option){ "output-format", required_argument, NULL, OPT_FORMAT };
 	opts[nopt++] = (struct option){ "samples", required_argument, NULL, OPT_SAMPLES };
 	opts[nopt++] = (struct option){ "no-progress", no_argument, NULL, OPT_NOPROGRESS };
-	for (i = 0; i < NFIO; i++) {
-		bool flag = !strcmp(fio_opts[i], "direct") || !strcmp(fio_opts[i], "time_based") ||
-			    !strcmp(fio_opts[i], "end_fsync") || !strcmp(fio_opts[i], "verify") ||
-			    !strcmp(fio_opts[i], "buffered") || !strcmp(fio_opts[i], "thread") ||
-			    !strcmp(fio_opts[i], "group_reporting") ||
-			    !strcmp(fio_opts[i], "norandommap");
-
-		opts[nopt++] = (struct option){ fio_opts[i], flag ? optional_argument :
-						required_argument, NULL, OPT_FIO + i };
-	}
+	for (nfio = 0; nfio < NFIO_MAX && (name = bench_job_opt(nfio, &flag)); nfio++)
+		opts[nopt++] = (struct option){ name, flag ? optional_argument :
+						required_argument, NULL, OPT_FIO + nfio };
 	opts[nopt] = (struct option){ NULL, 0, NULL, 0 };
 	bench_job_init(&base);
 	snprintf(base.name, sizeof(base.name), "job1");
@@ -225,9 +212,8 @@ int do_bench_run(int argc, char **argv)
 			else
 				return cli_usage_err("invalid --output-format '%s' "
 						     "(normal, json or csv)", optarg);
-		} else if (c >= OPT_FIO && c < OPT_FIO + (int)NFIO) {
-			const char *name = fio_opts[c - OPT_FIO];
-
+		} else if (c >= OPT_FIO && c < OPT_FIO + (int)nfio) {
+			name = bench_job_opt(c - OPT_FIO, &flag);
 			err = bench_job_set(&base, name, optarg ? optarg : "1");
 			if (err)
 				return cli_usage_err("invalid value for --%s: '%s'", name,
@@ -255,6 +241,7 @@ int do_bench_run(int argc, char **argv)
 		jobs[0] = base;
 		njobs = 1;
 	}
+	bench_jobs_group(jobs, njobs);
 	for (i = 0; i < njobs; i++)
 		if (bench_job_check(&jobs[i], &why)) {
 			code = cli_usage_err("job '%s': %s", jobs[i].name, why);
