@@ -31,7 +31,8 @@ HIDDEN=(
 	"bench --object"
 	"bench run --filename" "bench run --readwrite" "bench run --rwmixwrite"
 	"bench run --blocksize" "bench run --buffered" "bench run --group_reporting"
-	"bench run --thread" "bench run --norandommap"
+	"bench run --thread" "bench run --norandommap" "bench run --invalidate"
+	"bench run --io_limit" "bench run --wait_for_previous"
 )
 
 # ---- reading the pages -------------------------------------------------------
@@ -215,11 +216,14 @@ extra=$(minus "$T/rest.page" "$T/all-opts")
 if [ -z "$extra" ]; then t_ok "man.blkprio.other-options"; else
 	t_fail "man.blkprio.other-options" "blkprio.8 names options no help prints: $extra"; fi
 
-# (2e) HIDDEN: taken by the code (a string literal in userspace/cli), not printed by help
+# (2e) HIDDEN: taken by the code (a string literal in userspace/cli, or a row of
+# bench run's option table), not printed by help
 msg=
 for h in "${HIDDEN[@]}"; do
 	key=${h% *} opt=${h##* }
-	if ! grep -qF -e "\"${opt#--}\"" -e "\"$opt\"" "$TOP"/userspace/cli/*.[ch]; then
+	# bench run's options are the rows of the job's option table
+	if ! grep -qF -e "\"${opt#--}\"" -e "\"$opt\"" "$TOP"/userspace/cli/*.[ch] \
+			"$TOP"/userspace/bench/job.c; then
 		msg+="HIDDEN '$h': no \"${opt#--}\" in userspace/cli: drop it from the page and HIDDEN"$'\n'
 	elif [ -f "$(hfile "$key")" ] && long_opts < "$(hfile "$key")" | grep -qx -- "$opt"; then
 		msg+="HIDDEN '$h': '$key' help prints it now: drop it from HIDDEN"$'\n'
