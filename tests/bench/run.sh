@@ -18,7 +18,7 @@ bad() {
 bad "bad --rw" "invalid value for --rw: 'sideways'" --rw=sideways "$F"
 bad "bad --bs" "invalid value for --bs: '4q'" --bs 4q "$F"
 bad "zero --iodepth" "invalid value for --iodepth" --iodepth=0 "$F"
-bad "unknown engine" "invalid value for --ioengine: 'libaio'" --ioengine=libaio "$F"
+bad "unknown engine" "invalid value for --ioengine: 'windowsaio'" --ioengine=windowsaio "$F"
 bad "unknown option" "unrecognized option" --frobnicate=1 "$F"
 bad "no target" "no target" --rw=read
 bad "unaligned direct" "direct I/O needs" --direct --bs=1000 "$F"

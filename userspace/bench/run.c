@@ -484,6 +484,48 @@ out:
 	return NULL;
 }
 
+/*
+ * A read-only job on a file that is not there: fio lays the file out (writes
+ * its region) before the job starts; so do we, with data of our own.
+ */
+static int lay_out(const struct bench_job *job)
+{
+	struct bench_target t;
+	uint64_t off, end = job->offset + job->size;
+	size_t chunk = 1 << 20;
+	void *buf;
+	int err;
+
+	if (job_writes(job) || !job->size || bench_target_is_img(job->filename) ||
+	    access(job->filename, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	err = bench_target_open(&t, job->filename, BENCH_T_WRITE | BENCH_T_CREATE, end);
+	if (err)
+		return err;
+	buf = bench_alloc_buf(chunk);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (off = job->offset; off < end && !err; off += chunk) {
+		size_t len = end - off < chunk ? (size_t)(end - off) : chunk;
+		ssize_t n;
+
+		bench_pattern_fill(buf, len, off, ~job->seed);
+		n = t.ops->pwrite(&t, buf, len, off);
+		if (n < 0 || (size_t)n != len)
+			err = n < 0 ? (int)n : -EIO;
+	}
+	if (!err)
+		err = t.ops->flush(&t, true);
+	free(buf);
+out:
+	bench_target_close(&t);
+	if (err)
+		unlink(job->filename);
+	return err;
+}
+
 static int add_sample(struct bench_result *r, uint64_t t_ms, const uint64_t *bytes,
 		      const uint64_t *ios)
 {
@@ -617,6 +659,9 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		for (last = first + 1; last < n; last++)
 			if (ws[last].job != ws[last - 1].job && ws[last].job->stonewall)
 				break;
+		for (j = first; j < last; j++)
+			if (j == first || ws[j].job != ws[j - 1].job)
+				lay_out(ws[j].job);	/* a failure: the job's own error */
 		started = first + start_workers(ws + first, last - first, tids + first);
 		for (;; i++) {
 			/* Wake every interval, or sooner to notice the end. */

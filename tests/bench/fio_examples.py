@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""fio's example job files through fio and blkprio bench run, shrunk to a
+small target: which run in both, whether their jobs, groups and bytes agree,
+and why the others do not run here. Usage: SRC_DIR WORK_DIR TARGET BLKPRIO"""
+import collections, json, os, re, subprocess, sys
+
+src, work, target, blkprio = sys.argv[1:5]
+os.makedirs(work, exist_ok=True)
+CAP = 8 << 20
+UNITS = {'': 1, 'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30, 't': 1 << 40, 'p': 1 << 50}
+# engines that do not move blocks of a file or block device (fio's own words
+# for them: network, object stores, GPUs, zoned/NVMe passthrough, tools)
+NOT_BLOCK = re.compile(r'^(net|netsplice|http|rdma|rbd|rados|nfs|nbd|libiscsi|libhdfs|gfapi|'
+                       r'dfs|ime_.*|libcufile|libhipfile|libblkio|io_uring_cmd|sg|libzbc|mtd|'
+                       r'dev-dax|libpmem|e4defrag|falloc|ftruncate|file.*|dir.*|exec|cpuio|'
+                       r'null|cpp_null|page_fault|xnvme|spdk.*)$')
+
+
+def size(v):
+    m = re.fullmatch(r'(\d+)([kmgtp]?)i?b?', v.strip().lower())
+    return int(m.group(1)) * UNITS[m.group(2)] if m else None
+
+
+def shrink(path, dst):
+    out, timed, engines = ["[global]", f"filename={target}", "size=8m"], False, set()
+    for line in open(path):
+        s = line.strip()
+        k, eq, v = (x.strip() for x in s.partition('='))
+        if k in ('filename', 'directory', 'filename_format'):
+            continue
+        if k == 'ioengine':
+            engines.add(v)
+        if k in ('size', 'filesize', 'io_size', 'io_limit') and eq:
+            x = size(v)
+            if (x is not None and x > CAP) or v.endswith('%'):
+                s = f"{k}=8m"
+        if k in ('runtime', 'time_based'):
+            timed = True
+        s = {'runtime': 'runtime=1', 'ramp_time': 'ramp_time=0.2', 'startdelay': 'startdelay=0',
+             'numjobs': 'numjobs=2', 'loops': 'loops=2'}.get(k, s) if eq or k == 'time_based' else s
+        out.append(s)
+    open(dst, 'w').write('\n'.join(out) + '\n')
+    return timed, engines
+
+
+def jobs(path):
+    """name, group and bytes; a mixed job's split is random: its total then"""
+    d = json.load(open(path))
+    out = []
+    for j in d['jobs']:
+        r, w = j['read']['io_bytes'], j['write']['io_bytes']
+        out.append((j['jobname'], j['groupid']) + ((r + w,) if r and w else (r, w)))
+    return out
+
+
+reasons, ran, differ = collections.Counter(), [], []
+files = sorted(f for f in os.listdir(src) if f.endswith('.fio'))
+for f in files:
+    dst = os.path.join(work, f)
+    timed, engines = shrink(os.path.join(src, f), dst)
+    other = sorted(e for e in engines if NOT_BLOCK.match(e))
+    if other:
+        reasons['not a block-I/O engine'] += 1
+        continue
+    if os.path.exists(target):
+        os.unlink(target)
+    r = subprocess.run([blkprio, 'bench', 'run', '--no-progress', '--job', dst,
+                        '--output-format=json'], capture_output=True, text=True, timeout=120)
+    if r.returncode == 2:
+        m = re.search(r"(unknown option '[^']*'|bad value for '[^']*'|job '[^']*': .*)",
+                      r.stderr)
+        reasons[re.sub(r"job '[^']*'", 'job', m.group(1)) if m else r.stderr.strip()] += 1
+        continue
+    ours = os.path.join(work, f + '.ours.json')
+    open(ours, 'w').write(r.stdout)
+    if os.path.exists(target):
+        os.unlink(target)
+    theirs = os.path.join(work, f + '.fio.json')
+    subprocess.run(['fio', '--output-format=json', '--output=' + theirs, dst],
+                   capture_output=True, timeout=120)
+    try:
+        a, b = jobs(theirs), jobs(ours)
+    except (ValueError, KeyError, OSError) as e:
+        differ.append((f, f'unreadable output: {e}'))
+        continue
+    if timed:		# time-based: the same jobs and groups; bytes depend on speed
+        a, b = [x[:2] for x in a], [x[:2] for x in b]
+    ran.append(f)
+    if a != b:
+        differ.append((f, f'fio {a} / ours {b}'))
+
+print(f"{len(files)} example files: {len(ran)} run through both, "
+      f"{len(ran) - len(differ)} agree on jobs, groups and bytes moved")
+for f, why in differ:
+    print(f"  differs: {f}: {why}")
+for why, n in reasons.most_common():
+    print(f"  {n:3d} not run: {why}")
+sys.exit(1 if differ else 0)

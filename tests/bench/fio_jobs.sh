@@ -1,0 +1,137 @@
+#!/bin/bash
+# bench run against fio on the same job files: jobs, reporting groups, bytes
+# moved per direction, the verify phase and its outcome; values fio refuses
+# are refused. FIO_EXAMPLES=DIR (fio's examples/ folder) runs those too,
+# shrunk to a small target, and says which run and why the others do not.
+. "$(dirname "$0")/../lib.sh"
+
+if ! command -v fio > /dev/null; then
+	t_skip fio_jobs "no fio to compare with"
+	t_done
+	exit
+fi
+F="$T/target"
+
+# summary FORMAT JSON: one line per job, "name group read_bytes write_bytes"
+summary() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for j in d["jobs"]:
+    print(j["jobname"], j["groupid"], j["read"]["io_bytes"], j["write"]["io_bytes"],
+          "error=%d" % (j.get("error", 0) != 0))' "$1"
+}
+
+# same NAME FILE: both tools run FILE; their summaries match
+same() {
+	local name=$1 file=$2 a b
+	rm -f "$F"
+	fio --output-format=json --output="$T/fio.json" "$file" > /dev/null 2>&1
+	a=$(summary "$T/fio.json" 2>&1)
+	rm -f "$F"
+	"$BLKPRIO" bench run --no-progress --job "$file" --output-format=json \
+		> "$T/ours.json" 2> "$T/ours.err"
+	b=$(summary "$T/ours.json" 2>&1)
+	if [ -n "$a" ] && [ "$a" = "$b" ]; then t_ok "fio_jobs.$name"; else
+		t_fail "fio_jobs.$name" "fio: $a / ours: $b $(cat "$T/ours.err")"; fi
+}
+
+cat > "$T/verify.fio" <<JOB
+; a random write, then fio's verify phase reads every block back
+[write-and-verify]
+filename=$F
+size=4m
+rw=randwrite
+bs=4k
+ioengine=libaio
+iodepth=16
+direct=1
+verify=crc32c
+JOB
+same verify_phase "$T/verify.fio"
+
+sed -e 's/^verify=crc32c/verify=md5\ndo_verify=0/' "$T/verify.fio" > "$T/noverify.fio"
+same do_verify_0 "$T/noverify.fio"
+
+sed -e 's/^verify=crc32c/verify=crc32c\nverify_backlog=64/' "$T/verify.fio" > "$T/backlog.fio"
+same verify_backlog "$T/backlog.fio"
+
+cat > "$T/groups.fio" <<JOB
+[global]
+filename=$F
+size=2m
+bs=4k
+[fill]
+rw=write
+[seq]
+stonewall
+rw=read
+loops=2
+[rand]
+rw=randread
+number_ios=100
+[apart]
+new_group
+rw=randread
+ioengine=libaio
+iodepth=4
+[last]
+wait_for_previous
+rw=read
+startdelay=0.1
+JOB
+same stonewall_new_group_loops_number_ios "$T/groups.fio"
+
+cat > "$T/mixed.fio" <<JOB
+[global]
+filename=$F
+size=2m
+[w]
+rw=write
+bs=16k
+verify=pattern
+verify_pattern=0xfeedf00d
+[r]
+stonewall
+rw=read
+bs=16k
+verify=pattern
+verify_pattern=0xfeedf00d
+verify_fatal=1
+JOB
+same verify_pattern "$T/mixed.fio"
+
+# a pattern on disk that is not the one asked for: both fail the read job
+printf '[w]\nfilename=%s\nsize=1m\nrw=write\nverify_pattern=0x11\ndo_verify=0\n' "$F" > "$T/w.fio"
+printf '[r]\nfilename=%s\nsize=1m\nrw=read\nverify=pattern\nverify_pattern=0x22\n' "$F" > "$T/r.fio"
+fio "$T/w.fio" > /dev/null 2>&1
+fio "$T/r.fio" > /dev/null 2>&1; frc=$?
+"$BLKPRIO" bench run --no-progress --job "$T/r.fio" > /dev/null 2>&1; orc=$?
+if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
+	t_fail "fio_jobs.bad_pattern_found" "fio exit $frc, ours $orc"; fi
+
+# values fio refuses: exit 2, a line naming the option, nothing written
+for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
+	 verify_pattern=0xzz rw=sideways; do
+	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
+	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
+	rm -f "$F"
+	out=$("$BLKPRIO" bench run --no-progress --job "$T/bad.fio" 2>&1 >/dev/null); orc=$?
+	if [ $frc != 0 ] && [ $orc = 2 ] && [[ $out == *"'${v%%=*}'"* ]] && [ ! -e "$F" ]; then
+		t_ok "fio_jobs.refuses $v"
+	else
+		t_fail "fio_jobs.refuses $v" "fio exit $frc; ours exit $orc: $out"
+	fi
+done
+
+# ---- fio's own examples, when given ----
+if [ -n "${FIO_EXAMPLES:-}" ] && [ -d "$FIO_EXAMPLES" ]; then
+	python3 "$(dirname "$0")/fio_examples.py" "$FIO_EXAMPLES" "$T/ex" "$F" "$BLKPRIO" \
+		> "$T/ex.txt" 2>&1; rc=$?
+	cat "$T/ex.txt" | sed 's/^/# /'
+	if [ $rc = 0 ]; then t_ok "fio_jobs.examples"; else
+		t_fail "fio_jobs.examples" "$(tail -5 "$T/ex.txt")"; fi
+else
+	t_skip "fio_jobs.examples" "FIO_EXAMPLES not set (fio's examples/ folder is not packaged)"
+fi
+t_done
