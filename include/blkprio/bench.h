@@ -126,6 +126,9 @@ struct bench_job {
 	uint64_t rate_iops[BENCH_NDIR];
 	enum bench_rate_process rate_process;
 	uint64_t seed;			/* for offsets and the verify pattern */
+	bool randrepeat;		/* the same offsets every run (default true);
+					 * false: offsets seeded from the clock */
+	char description[128];		/* fio's description (reported, no effect) */
 	unsigned int numjobs;		/* copies of the job run at once */
 	int ioprio;			/* -1: leave, else IOPRIO_PRIO_VALUE */
 	/* Called in each worker thread before its first I/O (e.g. join a cgroup). */

@@ -142,6 +142,11 @@ TEST(job_options_by_fio_names)
 	EXPECT_EQ(bench_job_set(&j, "loops", "0"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "number_ios", "1k"), 0);
 	EXPECT_EQ(j.number_ios, 1024);
+	EXPECT_TRUE(j.randrepeat);
+	EXPECT_EQ(bench_job_set(&j, "randrepeat", "0"), 0);
+	EXPECT_FALSE(j.randrepeat);
+	EXPECT_EQ(bench_job_set(&j, "description", "a test job"), 0);
+	EXPECT_STREQ(j.description, "a test job");
 	EXPECT_EQ(bench_job_set(&j, "rwmixread", "101"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "frobnicate", "1"), -ENOENT);
 	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);	/* no filename */

@@ -154,4 +154,14 @@ if command -v qemu-img >/dev/null; then
 fi
 NEWF="$T/disk2.qcow2" bad "io_uring on img:" "io_uring needs a file or block device" --ioengine=io_uring "img:$T/disk2.qcow2"
 
+# randrepeat: the same offsets every run by default, others with randrepeat=0
+for rr in 1 0; do
+	for k in a b; do
+		rm -f "$T/rr.$k"
+		B --rw=randwrite --size=1m --number_ios=16 --randrepeat=$rr "$T/rr.$k" > /dev/null 2>&1
+	done
+	cmp -s "$T/rr.a" "$T/rr.b" && echo same || echo differ
+done > "$T/rr.out"
+if [ "$(tr '\n' ' ' < "$T/rr.out")" = "same differ " ]; then t_ok "bench run randrepeat"; else
+	t_fail "bench run randrepeat" "randrepeat=1, =0: $(tr '\n' ' ' < "$T/rr.out")"; fi
 t_done

@@ -32,7 +32,8 @@ HIDDEN=(
 	"bench run --filename" "bench run --readwrite" "bench run --rwmixwrite"
 	"bench run --blocksize" "bench run --buffered" "bench run --group_reporting"
 	"bench run --thread" "bench run --norandommap" "bench run --invalidate"
-	"bench run --io_limit" "bench run --wait_for_previous"
+	"bench run --io_limit" "bench run --wait_for_previous" "bench run --randrepeat"
+	"bench run --description"
 )
 
 # ---- reading the pages -------------------------------------------------------

@@ -40,6 +40,7 @@ void bench_job_init(struct bench_job *job)
 	job->seed = 0x626c6b7072696fULL;
 	job->ioprio = -1;
 	job->do_verify = true;
+	job->randrepeat = true;
 	job->loops = 1;
 	job->thinktime_blocks = 1;
 }
@@ -352,7 +353,8 @@ static const struct job_opt job_opts[] = {
 	FLAG("verify_fatal", verify_fatal), SIZE("verify_backlog", verify_backlog, UINT64_MAX),
 	SIZE("verify_interval", verify_interval, 64 << 20),
 	FUNC("verify_pattern", set_pattern_opt),
-	SIZE("randseed", seed, UINT64_MAX), UINT("numjobs", numjobs, 1, 256),
+	SIZE("randseed", seed, UINT64_MAX), FLAG("randrepeat", randrepeat),
+	UINT("numjobs", numjobs, 1, 256), STR("description", description),
 	FUNC("prio", set_prio_opt), FUNC("prioclass", set_class_opt),
 	FLAG("stonewall", stonewall), FLAG("wait_for_previous", stonewall),
 	FLAG("new_group", new_group),

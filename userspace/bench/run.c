@@ -403,6 +403,8 @@ static int worker_setup(struct bench_worker *w)
 		return -ENOSPC;
 	}
 	w->rng = (job->seed ^ (0x9e3779b97f4a7c15ULL * (w->index + 1))) | 1;
+	if (!job->randrepeat)	/* the verify pattern keeps job->seed */
+		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
 	if (job_random(job))
 		perm_setup(w);
 	if (job->verify && job_writes(job)) {
