@@ -108,7 +108,8 @@ struct bench_job {
 					 * the writes (default true, as fio) */
 	bool verify_fatal;		/* stop at the first bad block */
 	uint64_t verify_backlog;	/* check after every N blocks written */
-	uint32_t verify_interval;	/* checked unit (default bs) */
+	uint32_t verify_interval;	/* fio's checksum unit: must divide bs (the
+					 * checks here are byte by byte anyway) */
 	uint8_t verify_pattern[256];	/* fixed pattern instead of the hashed one */
 	unsigned int verify_pattern_len;
 	/* fio's phases and reporting groups */

@@ -155,6 +155,14 @@ TEST(job_options_by_fio_names)
 	EXPECT_EQ(bench_job_set(&j, "bs", "1000"), 0);
 	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);	/* direct, unaligned */
 	EXPECT_NE(why, NULL);
+	/* verify_interval divides bs, as fio has it */
+	bench_job_init(&j);
+	snprintf(j.filename, sizeof(j.filename), "/dev/null");
+	EXPECT_EQ(bench_job_set(&j, "verify_interval", "1k"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), 0);
+	EXPECT_EQ(bench_job_set(&j, "verify_interval", "3k"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	EXPECT_STREQ(why, "verify_interval must divide bs");
 }
 
 TEST(ini_job_file)

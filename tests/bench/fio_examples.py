@@ -77,7 +77,7 @@ for f in files:
         os.unlink(target)
     theirs = os.path.join(work, f + '.fio.json')
     subprocess.run(['fio', '--output-format=json', '--output=' + theirs, dst],
-                   capture_output=True, timeout=120)
+                   capture_output=True, timeout=120, cwd=work)
     try:
         a, b = jobs(theirs), jobs(ours)
     except (ValueError, KeyError, OSError) as e:

@@ -11,6 +11,8 @@ if ! command -v fio > /dev/null; then
 	exit
 fi
 F="$T/target"
+# fio saves a verify state file where it runs when a check fails: in $T
+fio() { (cd "$T" && command fio "$@"); }
 
 # summary FORMAT JSON: one line per job, "name group read_bytes write_bytes"
 summary() {

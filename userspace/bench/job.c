@@ -11,20 +11,42 @@
 #include <blkprio/bench.h>
 #include <blkprio/parse.h>
 
-static const char *const rw_names[] = {
-	[BENCH_READ] = "read", [BENCH_WRITE] = "write",
-	[BENCH_RANDREAD] = "randread", [BENCH_RANDWRITE] = "randwrite",
-	[BENCH_RANDRW] = "randrw", [BENCH_RW] = "rw",
+/* Values an enum option takes, in fio's words; aliases are rows of their own. */
+struct job_name {
+	const char *name;
+	int value;
 };
+
+static const struct job_name rw_values[] = {
+	{ "read", BENCH_READ }, { "write", BENCH_WRITE }, { "randread", BENCH_RANDREAD },
+	{ "randwrite", BENCH_RANDWRITE }, { "randrw", BENCH_RANDRW }, { "rw", BENCH_RW },
+	{ "readwrite", BENCH_RW }, { "randreadwrite", BENCH_RANDRW }, { NULL },
+};
+static const struct job_name engine_values[] = {
+	{ "psync", BENCH_PSYNC }, { "sync", BENCH_PSYNC }, { "pvsync", BENCH_PSYNC },
+	{ "io_uring", BENCH_IO_URING }, { "libaio", BENCH_LIBAIO }, { NULL },
+};
+static const struct job_name rate_process_values[] = {
+	{ "linear", BENCH_RATE_LINEAR }, { "poisson", BENCH_RATE_POISSON }, { NULL },
+};
+
+/* A value's name: the first row that has it (the canonical one). */
+static const char *value_name(const struct job_name *t, int value)
+{
+	for (; t->name; t++)
+		if (t->value == value)
+			return t->name;
+	return "?";
+}
 
 const char *bench_rw_name(enum bench_rw rw)
 {
-	return rw_names[rw];
+	return value_name(rw_values, rw);
 }
 
 const char *bench_engine_name(enum bench_engine e)
 {
-	return e == BENCH_IO_URING ? "io_uring" : e == BENCH_LIBAIO ? "libaio" : "psync";
+	return value_name(engine_values, e);
 }
 
 void bench_job_init(struct bench_job *job)
@@ -83,39 +105,6 @@ static int set_flag(const char *v, bool *out)
 	return parse_bool(v, out) ? -EINVAL : 0;
 }
 
-static int set_rw(struct bench_job *job, const char *v)
-{
-	static const struct { const char *name; enum bench_rw rw; } alias[] = {
-		{ "readwrite", BENCH_RW }, { "randreadwrite", BENCH_RANDRW },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(rw_names) / sizeof(rw_names[0]); i++)
-		if (!strcmp(v, rw_names[i])) {
-			job->rw = i;
-			return 0;
-		}
-	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (!strcmp(v, alias[i].name)) {
-			job->rw = alias[i].rw;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int set_engine(struct bench_job *job, const char *v)
-{
-	if (!strcmp(v, "psync") || !strcmp(v, "sync") || !strcmp(v, "pvsync"))
-		job->engine = BENCH_PSYNC;
-	else if (!strcmp(v, "io_uring"))
-		job->engine = BENCH_IO_URING;
-	else if (!strcmp(v, "libaio"))
-		job->engine = BENCH_LIBAIO;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int set_runtime(struct bench_job *job, const char *v)
 {
 	uint64_t ns;
@@ -126,7 +115,7 @@ static int set_runtime(struct bench_job *job, const char *v)
 	return 0;
 }
 
-static int set_prio(struct bench_job *job, const char *v, bool class)
+static int set_prio_class(struct bench_job *job, const char *v, bool class)
 {
 	unsigned int x, cls = job->ioprio < 0 ? 2 : (unsigned int)job->ioprio >> 13;
 	unsigned int lvl = job->ioprio < 0 ? 4 : (unsigned int)job->ioprio & 7;
@@ -216,10 +205,17 @@ static int set_verify(struct bench_job *job, const char *v)
 	return -EINVAL;
 }
 
+static unsigned int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned int)(c - '0') :
+					   (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
+}
+
 /* verify_pattern: 0x hex bytes, a decimal number (its low bytes, as fio), or "text". */
-static int set_pattern(struct bench_job *job, const char *v)
+static int parse_pattern(struct bench_job *job, const char *v)
 {
 	size_t n = strlen(v), i;
+	ptrdiff_t k;
 	long long x;
 
 	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
@@ -232,19 +228,15 @@ static int set_pattern(struct bench_job *job, const char *v)
 	if (!strncasecmp(v, "0x", 2)) {
 		v += 2;
 		n -= 2;
-		if (!n || n / 2 + n % 2 > sizeof(job->verify_pattern))
+		if (!n || (n + 1) / 2 > sizeof(job->verify_pattern))
 			return -EINVAL;
 		for (i = 0; i < n; i++)
 			if (!isxdigit((unsigned char)v[i]))
 				return -EINVAL;
-		/* an odd count: the first digit is a byte of its own */
-		for (i = 0; i < (n + 1) / 2; i++) {
-			char b[3] = { 0 };
-			size_t at = n % 2 ? (i ? 2 * i - 1 : 0) : 2 * i;
-
-			memcpy(b, v + at, n % 2 && !i ? 1 : 2);
-			job->verify_pattern[i] = (uint8_t)strtoul(b, NULL, 16);
-		}
+		/* an odd count reads as if it had a leading 0: "abc" is 0a bc */
+		for (i = 0, k = n % 2 ? -1 : 0; i < (n + 1) / 2; i++, k += 2)
+			job->verify_pattern[i] = (uint8_t)((k >= 0 ? hexval(v[k]) << 4 : 0) |
+							   hexval(v[k + 1]));
 		job->verify_pattern_len = (n + 1) / 2;
 		return 0;
 	}
@@ -256,28 +248,29 @@ static int set_pattern(struct bench_job *job, const char *v)
 	return 0;
 }
 
-static int set_rate_process(struct bench_job *job, const char *v)
+/* fio: a verify_pattern implies verify=pattern */
+static int set_pattern(struct bench_job *job, const char *v)
 {
-	if (!strcmp(v, "linear"))
-		job->rate_process = BENCH_RATE_LINEAR;
-	else if (!strcmp(v, "poisson"))
-		job->rate_process = BENCH_RATE_POISSON;
-	else
-		return -EINVAL;
-	return 0;
+	int err = parse_pattern(job, v);
+
+	if (!err)
+		job->verify = true;
+	return err;
 }
 
 /* How an option's value is read; its target is a field of struct bench_job. */
 enum opt_kind {
 	O_STR, O_UINT, O_SIZE, O_FLAG, O_NOTFLAG, O_SECONDS, O_USECS, O_PAIR,
-	O_FUNC, O_NOP,
+	O_ENUM, O_FUNC, O_NOP,
 };
 
 struct job_opt {
 	const char *name;
 	enum opt_kind kind;
+	bool bare;			/* the name alone is a value ("direct") */
 	size_t off, len;		/* the field */
-	long long min, max;		/* O_UINT's range, O_SIZE's maximum */
+	long long min, max;		/* O_UINT's range; O_SIZE's maximum (0: none) */
+	const struct job_name *values;	/* O_ENUM's */
 	int (*set)(struct bench_job *job, const char *v);
 };
 
@@ -287,24 +280,14 @@ struct job_opt {
 #define STR(n, field)		ROW(n, O_STR, field)
 #define UINT(n, field, lo, hi)	{ .name = n, .kind = O_UINT, F(field), .min = lo, .max = hi }
 #define SIZE(n, field, hi)	{ .name = n, .kind = O_SIZE, F(field), .max = hi }
-#define FLAG(n, field)		ROW(n, O_FLAG, field)
+#define FLAG(n, field)		{ .name = n, .kind = O_FLAG, .bare = true, F(field) }
 #define TIME(n, k, field)	ROW(n, k, field)
+#define ENUM(n, field, vals)	{ .name = n, .kind = O_ENUM, F(field), .values = vals }
 #define FUNC(n, fn)		{ .name = n, .kind = O_FUNC, .set = fn }
-#define NOP(n)			{ .name = n, .kind = O_NOP }
+#define NOP(n)			{ .name = n, .kind = O_NOP, .bare = true }
 
-static int set_rw_opt(struct bench_job *job, const char *v) { return set_rw(job, v); }
-static int set_engine_opt(struct bench_job *job, const char *v) { return set_engine(job, v); }
-static int set_prio_opt(struct bench_job *job, const char *v) { return set_prio(job, v, false); }
-static int set_class_opt(struct bench_job *job, const char *v) { return set_prio(job, v, true); }
-static int set_verify_opt(struct bench_job *job, const char *v) { return set_verify(job, v); }
-static int set_pattern_opt(struct bench_job *job, const char *v)
-{
-	int err = set_pattern(job, v);
-
-	if (!err && !job->verify)
-		job->verify = true;	/* fio: a pattern implies verify=pattern */
-	return err;
-}
+static int set_prio(struct bench_job *job, const char *v) { return set_prio_class(job, v, false); }
+static int set_class(struct bench_job *job, const char *v) { return set_prio_class(job, v, true); }
 
 static int set_rwmixwrite(struct bench_job *job, const char *v)
 {
@@ -324,47 +307,41 @@ static int set_bs(struct bench_job *job, const char *v)
 	return 0;
 }
 
-static int set_runtime_opt(struct bench_job *job, const char *v) { return set_runtime(job, v); }
-
 static int set_thinktime_blocks(struct bench_job *job, const char *v)
 {
 	return set_uint(v, 1, 1 << 30, &job->thinktime_blocks);
 }
 
-static int set_rate_process_opt(struct bench_job *job, const char *v)
-{
-	return set_rate_process(job, v);
-}
-
 /* Rows in fio's names; aliases are rows of their own. */
 static const struct job_opt job_opts[] = {
 	STR("name", name), STR("filename", filename),
-	FUNC("rw", set_rw_opt), FUNC("readwrite", set_rw_opt),
+	ENUM("rw", rw, rw_values), ENUM("readwrite", rw, rw_values),
 	UINT("rwmixread", rwmixread, 0, 100), FUNC("rwmixwrite", set_rwmixwrite),
 	FUNC("bs", set_bs), FUNC("blocksize", set_bs),
-	SIZE("size", size, UINT64_MAX), SIZE("offset", offset, UINT64_MAX),
-	SIZE("io_size", io_size, UINT64_MAX), SIZE("io_limit", io_size, UINT64_MAX),
-	FUNC("runtime", set_runtime_opt), FLAG("time_based", time_based),
-	UINT("iodepth", iodepth, 1, 4096), FUNC("ioengine", set_engine_opt),
-	FLAG("direct", direct), ROW("buffered", O_NOTFLAG, direct),
+	SIZE("size", size, 0), SIZE("offset", offset, 0),
+	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),
+	FUNC("runtime", set_runtime), FLAG("time_based", time_based),
+	UINT("iodepth", iodepth, 1, 4096), ENUM("ioengine", engine, engine_values),
+	FLAG("direct", direct), { .name = "buffered", .kind = O_NOTFLAG, .bare = true, F(direct) },
 	UINT("fsync", fsync_every, 0, 1 << 30), UINT("fdatasync", fdatasync_every, 0, 1 << 30),
 	FLAG("end_fsync", end_fsync),
-	FUNC("verify", set_verify_opt), FLAG("do_verify", do_verify),
-	FLAG("verify_fatal", verify_fatal), SIZE("verify_backlog", verify_backlog, UINT64_MAX),
+	{ .name = "verify", .kind = O_FUNC, .bare = true, .set = set_verify },
+	FLAG("do_verify", do_verify),
+	FLAG("verify_fatal", verify_fatal), SIZE("verify_backlog", verify_backlog, 0),
 	SIZE("verify_interval", verify_interval, 64 << 20),
-	FUNC("verify_pattern", set_pattern_opt),
-	SIZE("randseed", seed, UINT64_MAX), FLAG("randrepeat", randrepeat),
+	FUNC("verify_pattern", set_pattern),
+	SIZE("randseed", seed, 0), FLAG("randrepeat", randrepeat),
 	UINT("numjobs", numjobs, 1, 256), STR("description", description),
-	FUNC("prio", set_prio_opt), FUNC("prioclass", set_class_opt),
+	FUNC("prio", set_prio), FUNC("prioclass", set_class),
 	FLAG("stonewall", stonewall), FLAG("wait_for_previous", stonewall),
 	FLAG("new_group", new_group),
 	TIME("startdelay", O_SECONDS, startdelay_ns), TIME("ramp_time", O_SECONDS, ramp_ns),
-	UINT("loops", loops, 1, 1 << 30), SIZE("number_ios", number_ios, UINT64_MAX),
+	UINT("loops", loops, 1, 1 << 30), SIZE("number_ios", number_ios, 0),
 	TIME("thinktime", O_USECS, thinktime_ns),
 	TIME("thinktime_spin", O_USECS, thinktime_spin_ns),
 	FUNC("thinktime_blocks", set_thinktime_blocks),
 	ROW("rate", O_PAIR, rate), ROW("rate_iops", O_PAIR, rate_iops),
-	FUNC("rate_process", set_rate_process_opt),
+	ENUM("rate_process", rate_process, rate_process_values),
 	/* accepted for fio compatibility; they change nothing here */
 	NOP("group_reporting"), NOP("thread"), NOP("norandommap"), NOP("invalidate"),
 };
@@ -374,14 +351,14 @@ const char *bench_job_opt(unsigned int i, bool *flag)
 {
 	if (i >= NOPTS)
 		return NULL;
-	*flag = job_opts[i].kind == O_FLAG || job_opts[i].kind == O_NOTFLAG ||
-		job_opts[i].kind == O_NOP || !strcmp(job_opts[i].name, "verify");
+	*flag = job_opts[i].bare;
 	return job_opts[i].name;
 }
 
 static int set_opt(struct bench_job *job, const struct job_opt *o, const char *v)
 {
 	void *field = (char *)job + o->off;
+	const struct job_name *vals;
 	uint64_t x;
 	bool b;
 
@@ -394,7 +371,7 @@ static int set_opt(struct bench_job *job, const struct job_opt *o, const char *v
 	case O_UINT:
 		return set_uint(v, o->min, o->max, field);
 	case O_SIZE:
-		if (set_size(v, &x, (uint64_t)o->max))
+		if (set_size(v, &x, o->max ? (uint64_t)o->max : UINT64_MAX))
 			return -EINVAL;
 		if (o->len == sizeof(uint32_t))
 			*(uint32_t *)field = (uint32_t)x;
@@ -414,6 +391,15 @@ static int set_opt(struct bench_job *job, const struct job_opt *o, const char *v
 		return set_time(v, 1000ull, field);
 	case O_PAIR:
 		return set_pair(v, field);
+	case O_ENUM:
+		if (o->len != sizeof(int))
+			return -EINVAL;
+		for (vals = o->values; vals->name; vals++)
+			if (!strcmp(v, vals->name)) {
+				*(int *)field = vals->value;
+				return 0;
+			}
+		return -EINVAL;
 	case O_FUNC:
 		return o->set(job, v);
 	case O_NOP:
@@ -458,6 +444,10 @@ int bench_job_check(const struct bench_job *job, const char **why)
 	}
 	if (job->direct && (job->bs % 512 || job->offset % 512)) {
 		*why = "direct I/O needs bs and offset in multiples of 512";
+		return -EINVAL;
+	}
+	if (job->verify_interval && job->bs % job->verify_interval) {
+		*why = "verify_interval must divide bs";
 		return -EINVAL;
 	}
 	if (job->size && job->size < job->bs) {

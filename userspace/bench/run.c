@@ -115,9 +115,10 @@ static void think(struct bench_worker *w)
 /*
  * rate/rate_iops: the I/O of a direction may start no sooner than its slot;
  * slots are evenly spaced (linear) or exponentially (poisson), at the
- * slower of the two caps. Behind schedule, the job catches up.
+ * slower of the two caps. Behind schedule, the job catches up. True when
+ * the direction has a cap (time went by: the deadline is to be checked).
  */
-static void rate_wait(struct bench_worker *w, enum bench_dir dir)
+static bool rate_wait(struct bench_worker *w, enum bench_dir dir)
 {
 	const struct bench_job *job = w->job;
 	double period = 0, u;
@@ -127,7 +128,7 @@ static void rate_wait(struct bench_worker *w, enum bench_dir dir)
 	if (job->rate_iops[dir] && 1e9 / (double)job->rate_iops[dir] > period)
 		period = 1e9 / (double)job->rate_iops[dir];
 	if (period <= 0)
-		return;
+		return false;
 	if (!w->rate_next_ns[dir])
 		w->rate_next_ns[dir] = bench_now_ns();
 	sleep_until(w, w->rate_next_ns[dir]);
@@ -136,6 +137,7 @@ static void rate_wait(struct bench_worker *w, enum bench_dir dir)
 		period *= -log(u);
 	}
 	w->rate_next_ns[dir] += (uint64_t)period;
+	return true;
 }
 
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
@@ -175,8 +177,7 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 		w->seq_next = (w->seq_next + 1) % w->nblocks;
 	}
 	*off = job->offset + blk * job->bs;
-	rate_wait(w, *dir);
-	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+	if (rate_wait(w, *dir) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
 	w->moved += job->bs;
 	w->ios_done++;
