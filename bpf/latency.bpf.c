@@ -235,7 +235,7 @@ static __always_inline int account(struct request *rq, __u32 nr_bytes, bool raw)
 	h->sum_ns += lat;
 	if (lat > h->max_ns)
 		h->max_ns = lat;
-	slot = lat_slot(lat * 2 / 125);		/* ns -> 1/16 us */
+	slot = lat_slot(lat_units(lat));
 	/* the compiler knows the bound; make it check it for the verifier */
 	barrier_var(slot);
 	if (slot >= LAT_SLOTS)

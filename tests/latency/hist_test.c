@@ -16,6 +16,8 @@
 
 #include <blkprio/latency.h>
 
+#include "../../userspace/latency/lat_priv.h"
+
 #include "kselftest_harness.h"
 
 static void add_ns(struct lat_data *d, uint64_t ns)
@@ -52,6 +54,29 @@ TEST(slots_cover_values)
 	/* slots tile the line */
 	for (s = 1; s < LAT_NSLOTS; s++)
 		ASSERT_EQ(lat_slot_upper_us(s - 1), lat_slot_lower_us(s));
+}
+
+/*
+ * The probe's division-free conversion to 1/16 us gives the division's
+ * result: every value up to 2^22 ns, each side of every multiple of 62.5 ns
+ * up to the 2^29 ns switch-over and beyond, and random values.
+ */
+TEST(units_equal_the_division)
+{
+	uint64_t ns, k, r = 88172645463325252ULL;
+	int i;
+
+	for (ns = 0; ns < (1u << 22); ns++)
+		ASSERT_EQ(lat_units(ns), ns * 2 / 125);
+	for (k = 0; k * 125 / 2 < (1ULL << 30); k += 7) {
+		for (ns = k * 125 / 2 - (k ? 2 : 0); ns <= k * 125 / 2 + 2; ns++)
+			ASSERT_EQ(lat_units(ns), ns * 2 / 125);
+	}
+	for (i = 0; i < 1000000; i++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		ns = r >> (r & 31);
+		ASSERT_EQ(lat_units(ns), ns * 2 / 125);
+	}
 }
 
 TEST(powers_of_two_us_are_boundaries)

@@ -16,7 +16,7 @@ const char *lat_op_name(unsigned int op)
 
 unsigned int lat_slot_of_ns(uint64_t ns)
 {
-	return lat_slot(ns * 2 / 125);
+	return lat_slot(lat_units(ns));
 }
 
 /* Lower bound of a slot in units of 1/16 us. */
