@@ -86,6 +86,8 @@ enum bench_engine { BENCH_PSYNC, BENCH_IO_URING, BENCH_LIBAIO };
 enum bench_dir { BENCH_DIR_READ, BENCH_DIR_WRITE, BENCH_NDIR };
 enum bench_rate_process { BENCH_RATE_LINEAR, BENCH_RATE_POISSON };
 
+#define BENCH_MAX_PCTS	20		/* fio's FIO_IO_U_LIST_MAX_LEN */
+
 struct bench_job {
 	char name[64];
 	char filename[4096];		/* target spec */
@@ -130,6 +132,10 @@ struct bench_job {
 	bool randrepeat;		/* the same offsets every run (default true);
 					 * false: offsets seeded from the clock */
 	char description[128];		/* fio's description (reported, no effect) */
+	double percentiles[BENCH_MAX_PCTS];	/* percentile_list, ascending */
+	unsigned int npercentiles;	/* 0: fio's default list */
+	bool exitall;			/* when this job ends, its group ends */
+	bool no_lat;			/* gtod_reduce/disable_lat: no clock reads per I/O */
 	unsigned int numjobs;		/* copies of the job run at once */
 	int ioprio;			/* -1: leave, else IOPRIO_PRIO_VALUE */
 	/* Called in each worker thread before its first I/O (e.g. join a cgroup). */

@@ -571,6 +571,87 @@ TEST(stonewall_loops_number_ios_ramp)
 	unlink(path);
 }
 
+/*
+ * exitall: the job that ends ends its group; the next phase still runs.
+ * percentile_list and gtod_reduce: what is reported.
+ */
+TEST(exitall_percentiles_gtod_reduce)
+{
+	struct bench_result *r;
+	struct bench_job j[3];
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	unsigned int n, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-ea-%d", getpid());
+	unlink(path);
+	for (i = 0; i < 3; i++) {
+		make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+		j[i].size = 1 << 20;
+	}
+	/* job 0 would run 20 s; job 1 reads 1 MiB and ends the group */
+	j[0].time_based = true;
+	j[0].runtime_ns = 20000000000ull;
+	j[0].rate_iops[BENCH_DIR_READ] = 2000;
+	EXPECT_EQ(bench_job_set(&j[1], "exitall", NULL), 0);
+	EXPECT_TRUE(j[1].exitall);
+	j[2].stonewall = true;
+	EXPECT_EQ(bench_jobs_group(j, 3), 2);
+	ASSERT_EQ(bench_run(j, 3, NULL, &r, &n), 0);
+	ASSERT_EQ(n, 3);
+	EXPECT_EQ(r[1].dir[BENCH_DIR_READ].ios, 256);
+	EXPECT_LT(r[0].elapsed_ns, 5000000000ull);
+	EXPECT_GT(r[0].dir[BENCH_DIR_READ].ios, 0);
+	EXPECT_EQ(r[2].dir[BENCH_DIR_READ].ios, 256);	/* the next group ran whole */
+	bench_results_free(r, n);
+
+	/* percentile_list: checked, sorted, and the only percentiles reported */
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list", "101"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list", "abc"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list", "50:"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list", "-1"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list",
+				"1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "percentile_list", "99.5:50:0"), 0);
+	ASSERT_EQ(j[0].npercentiles, 3);
+	EXPECT_EQ(j[0].percentiles[0], 0);
+	EXPECT_EQ(j[0].percentiles[1], 50);
+	EXPECT_EQ(j[0].percentiles[2], 99.5);
+	j[0].time_based = false;
+	j[0].rate_iops[BENCH_DIR_READ] = 0;
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	f = open_memstream(&buf, &len);
+	ASSERT_NE(f, NULL);
+	EXPECT_EQ(bench_report(f, BENCH_FMT_JSON, j, 1, r, n), 0);
+	fclose(f);
+	EXPECT_NE(strstr(buf, "\"percentile\":{\"0.000000\":"), NULL);
+	EXPECT_NE(strstr(buf, "\"50.000000\":"), NULL);
+	EXPECT_NE(strstr(buf, "\"99.500000\":"), NULL);
+	EXPECT_EQ(strstr(buf, "\"99.000000\":"), NULL);
+	/* the write side moved nothing: no percentiles of nothing, as fio */
+	EXPECT_NE(strstr(buf, "\"write\":{"), NULL);
+	EXPECT_EQ(strstr(strstr(buf, "\"write\":{"), "percentile"), NULL);
+	free(buf);
+	buf = NULL;
+	bench_results_free(r, n);
+
+	/* gtod_reduce: the I/O counted, no latency measured or printed */
+	EXPECT_EQ(bench_job_set(&j[0], "gtod_reduce", "1"), 0);
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 256);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].lat.count, 0);
+	f = open_memstream(&buf, &len);
+	ASSERT_NE(f, NULL);
+	EXPECT_EQ(bench_report(f, BENCH_FMT_TEXT, j, 1, r, n), 0);
+	fclose(f);
+	EXPECT_NE(strstr(buf, "read: IOPS="), NULL);
+	EXPECT_EQ(strstr(buf, "lat (usec)"), NULL);
+	free(buf);
+	bench_results_free(r, n);
+	unlink(path);
+}
+
 TEST(errors_are_reported)
 {
 	struct bench_result *r;

@@ -103,6 +103,34 @@ verify_fatal=1
 JOB
 same verify_pattern "$T/mixed.fio"
 
+# what is measured and reported changes, not what moves
+cat > "$T/report.fio" <<JOB
+[global]
+filename=$F
+size=1m
+[a]
+rw=write
+gtod_reduce=1
+[b]
+stonewall
+rw=randread
+percentile_list=99.9:50
+disable_clat=1
+disable_slat=1
+disable_bw_measurement=1
+JOB
+same gtod_reduce_percentile_list "$T/report.fio"
+
+# exitall: the 1 MiB job ends its 30 s neighbour in both tools
+printf '[global]\nfilename=%s\nsize=1m\n[long]\nrw=randread\ntime_based=1\nruntime=30\nrate_iops=1000\n[short]\nrw=read\nrate_iops=2000\nexitall\n' \
+	"$F" > "$T/exitall.fio"
+ms() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["jobs"][0]["read"]["runtime"])' "$1"; }
+fio --output-format=json --output="$T/fio.json" "$T/exitall.fio" > /dev/null 2>&1
+"$BLKPRIO" bench run --no-progress --job "$T/exitall.fio" --output-format=json > "$T/ours.json" 2>&1
+a=$(ms "$T/fio.json" 2>&1); b=$(ms "$T/ours.json" 2>&1)
+if [ "${a:-x}" -lt 10000 ] 2>/dev/null && [ "${b:-x}" -lt 10000 ] 2>/dev/null; then
+	t_ok "fio_jobs.exitall"; else t_fail "fio_jobs.exitall" "runtime of the long job: fio $a ms, ours $b ms"; fi
+
 # a pattern on disk that is not the one asked for: both fail the read job
 printf '[w]\nfilename=%s\nsize=1m\nrw=write\nverify_pattern=0x11\ndo_verify=0\n' "$F" > "$T/w.fio"
 printf '[r]\nfilename=%s\nsize=1m\nrw=read\nverify=pattern\nverify_pattern=0x22\n' "$F" > "$T/r.fio"
@@ -114,7 +142,7 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
-	 verify_pattern=0xzz rw=sideways; do
+	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -34,6 +34,7 @@ HIDDEN=(
 	"bench run --thread" "bench run --norandommap" "bench run --invalidate"
 	"bench run --io_limit" "bench run --wait_for_previous" "bench run --randrepeat"
 	"bench run --description"
+	"bench run --disable_clat" "bench run --disable_slat" "bench run --disable_bw_measurement"
 )
 
 # ---- reading the pages -------------------------------------------------------

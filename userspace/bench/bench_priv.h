@@ -48,8 +48,21 @@ struct bench_worker {
 	_Atomic uint64_t live_ios[BENCH_NDIR];
 	_Atomic int running;
 	volatile int *stop;
+	volatile int *group_stop;	/* exitall: a job of the group has ended */
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
+
+/* The run is stopped, or the worker's group is (exitall). */
+static inline bool bench_stopped(const struct bench_worker *w)
+{
+	return (w->stop && *w->stop) || (w->group_stop && *w->group_stop);
+}
+
+/* The clock for an I/O's latency; not read at all under gtod_reduce/disable_lat. */
+static inline uint64_t bench_lat_now(const struct bench_worker *w)
+{
+	return w->job->no_lat ? 0 : bench_now_ns();
+}
 
 /* One I/O to do next: direction and offset; false when the job is done. */
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off);

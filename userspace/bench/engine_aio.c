@@ -78,10 +78,9 @@ static unsigned int aio_fill(struct aio_state *a, struct bench_worker *w, bool *
 }
 
 /* Submit n iocbs, all of them (io_submit may take fewer than asked). */
-static int aio_submit(struct aio_state *a, unsigned int n)
+static int aio_submit(struct aio_state *a, unsigned int n, uint64_t now)
 {
 	unsigned int done = 0, i;
-	uint64_t now = bench_now_ns();
 	long ret;
 
 	for (i = 0; i < n; i++)
@@ -115,7 +114,7 @@ int bench_engine_aio(struct bench_worker *w)
 	for (;;) {
 		n = aio_fill(&a, w, &more);
 		if (n) {
-			err = aio_submit(&a, n);
+			err = aio_submit(&a, n, bench_lat_now(w));
 			if (err)
 				break;	/* teardown's io_destroy waits for those in flight */
 			inflight += n;
@@ -129,7 +128,7 @@ int bench_engine_aio(struct bench_worker *w)
 			err = -errno;
 			break;
 		}
-		now = bench_now_ns();
+		now = bench_lat_now(w);
 		for (i = 0; i < got; i++) {
 			unsigned int idx = (unsigned int)a.events[i].data;
 			struct bench_slot *s = &a.s.slot[idx];

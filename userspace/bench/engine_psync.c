@@ -21,12 +21,12 @@ int bench_engine_psync(struct bench_worker *w)
 	bench_pattern_fill(buf, job->bs, 0, w->rng);
 	while (!err && bench_next_io(w, &dir, &off)) {
 		bench_io_prep(w, dir, off, buf);
-		t0 = bench_now_ns();
+		t0 = bench_lat_now(w);
 		if (dir == BENCH_DIR_READ)
 			n = t->ops->pread(t, buf, job->bs, off);
 		else
 			n = t->ops->pwrite(t, buf, job->bs, off);
-		err = bench_io_done(w, dir, off, buf, n, bench_now_ns() - t0);
+		err = bench_io_done(w, dir, off, buf, n, bench_lat_now(w) - t0);
 	}
 	free(buf);
 	return err;

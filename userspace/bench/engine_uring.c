@@ -102,7 +102,7 @@ int bench_engine_uring(struct bench_worker *w)
 	for (;;) {
 		n = uring_fill(&u, w, queued, &more);
 		if (n) {
-			now = bench_now_ns();
+			now = bench_lat_now(w);
 			for (i = 0; i < n; i++)
 				u.s.slot[queued[i]].t0 = now;
 			inflight += n;
@@ -115,7 +115,7 @@ int bench_engine_uring(struct bench_worker *w)
 			break;
 		}
 		got = io_uring_peek_batch_cqe(&u.ring, u.cqes, u.s.depth);
-		now = bench_now_ns();
+		now = bench_lat_now(w);
 		for (i = 0; i < got; i++) {
 			unsigned int idx = (unsigned int)io_uring_cqe_get_data64(u.cqes[i]);
 			struct bench_slot *s = &u.s.slot[idx];

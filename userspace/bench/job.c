@@ -307,6 +307,38 @@ static int set_bs(struct bench_job *job, const char *v)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* percentile_list=P[:P...]: up to 20 percentages, reported in ascending order. */
+static int set_percentiles(struct bench_job *job, const char *v)
+{
+	double p[BENCH_MAX_PCTS];
+	unsigned int n = 0;
+	const char *s = v;
+	char *end;
+
+	do {
+		if (n == BENCH_MAX_PCTS)
+			return -EINVAL;
+		errno = 0;
+		p[n] = strtod(s, &end);
+		if (end == s || errno || !(p[n] >= 0 && p[n] <= 100) ||
+		    (*end && *end != ':'))
+			return -EINVAL;
+		n++;
+		s = end + 1;
+	} while (*end);
+	qsort(p, n, sizeof(p[0]), cmp_double);
+	memcpy(job->percentiles, p, n * sizeof(p[0]));
+	job->npercentiles = n;
+	return 0;
+}
+
 static int set_thinktime_blocks(struct bench_job *job, const char *v)
 {
 	return set_uint(v, 1, 1 << 30, &job->thinktime_blocks);
@@ -342,8 +374,14 @@ static const struct job_opt job_opts[] = {
 	FUNC("thinktime_blocks", set_thinktime_blocks),
 	ROW("rate", O_PAIR, rate), ROW("rate_iops", O_PAIR, rate_iops),
 	ENUM("rate_process", rate_process, rate_process_values),
+	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
+	FLAG("gtod_reduce", no_lat), FLAG("disable_lat", no_lat),
 	/* accepted for fio compatibility; they change nothing here */
 	NOP("group_reporting"), NOP("thread"), NOP("norandommap"), NOP("invalidate"),
+	/* the one latency measured here is fio's total latency (disable_lat,
+	 * gtod_reduce): completion and submission latency are not measured, and
+	 * the per-second samples cost no clock reads per I/O */
+	NOP("disable_clat"), NOP("disable_slat"), NOP("disable_bw_measurement"),
 };
 #define NOPTS (sizeof(job_opts) / sizeof(job_opts[0]))
 

@@ -50,19 +50,36 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void text_lat(FILE *out, const char *what, const struct bench_hist *h)
+/* The percentiles to report: the job's percentile_list, or fio's default. */
+struct pct_list {
+	const double *p;
+	unsigned int n;
+	bool own;
+};
+
+static struct pct_list pcts_of(const struct bench_job *job)
+{
+	if (job->npercentiles)
+		return (struct pct_list){ job->percentiles, job->npercentiles, true };
+	return (struct pct_list){ pcts, NPCTS, false };
+}
+
+static void text_lat(FILE *out, const char *what, const struct bench_hist *h,
+		     struct pct_list pl)
 {
 	unsigned int i;
 
+	if (!h->count)		/* not measured (gtod_reduce): fio prints nothing */
+		return;
 	fprintf(out, "    %s (usec): min=%.1f, max=%.1f, avg=%.2f, stdev=%.2f\n", what,
 		h->min / 1e3, h->max / 1e3, bench_hist_mean(h) / 1e3, bench_hist_stddev(h) / 1e3);
 	fprintf(out, "    %s percentiles (usec):", what);
-	for (i = 0; i < NPCTS; i++) {
-		if (pcts[i] < 50 && pcts[i] != 1 && pcts[i] != 10)
+	for (i = 0; i < pl.n; i++) {
+		/* of the default list, the text shows the ones that say most */
+		if (!pl.own && ((pl.p[i] < 50 && pl.p[i] != 1 && pl.p[i] != 10) ||
+				pl.p[i] == 60 || pl.p[i] == 70 || pl.p[i] == 80))
 			continue;
-		if (pcts[i] == 60 || pcts[i] == 70 || pcts[i] == 80)
-			continue;
-		fprintf(out, " p%g=%.1f", pcts[i], bench_hist_percentile(h, pcts[i]) / 1e3);
+		fprintf(out, " p%g=%.1f", pl.p[i], bench_hist_percentile(h, pl.p[i]) / 1e3);
 	}
 	fputc('\n', out);
 }
@@ -108,10 +125,10 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 		fprintf(out, "  %5s: IOPS=%.0f, BW=%s/s (%.1fMB/s)(%s/%llumsec)\n", dir_name[d],
 			rate(s->ios, dir_ns(r, d)), bw, rate(s->bytes, dir_ns(r, d)) / 1e6, tot,
 			(unsigned long long)(dir_ns(r, d) / 1000000));
-		text_lat(out, "lat", &s->lat);
+		text_lat(out, "lat", &s->lat, pcts_of(job));
 	}
 	if (r->syncs)
-		text_lat(out, "sync", &r->sync_lat);
+		text_lat(out, "sync", &r->sync_lat, pcts_of(job));
 	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%; per I/O usr=%.2f us, sys=%.2f us\n",
 		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns) / 1e3, per_io(r, r->sys_ns) / 1e3);
 	if (job->verify)
@@ -119,18 +136,20 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 			(unsigned long long)r->verify_errors);
 }
 
-static void json_hist(FILE *out, const char *key, const struct bench_hist *h)
+static void json_hist(FILE *out, const char *key, const struct bench_hist *h,
+		      struct pct_list pl)
 {
 	unsigned int i;
 
-	fprintf(out, "\"%s\":{\"N\":%llu,\"min\":%llu,\"max\":%llu,\"mean\":%.3f,\"stddev\":%.3f,"
-		"\"percentile\":{", key, (unsigned long long)h->count,
+	fprintf(out, "\"%s\":{\"N\":%llu,\"min\":%llu,\"max\":%llu,\"mean\":%.3f,\"stddev\":%.3f",
+		key, (unsigned long long)h->count,
 		(unsigned long long)(h->count ? h->min : 0), (unsigned long long)h->max,
 		bench_hist_mean(h), bench_hist_stddev(h));
-	for (i = 0; i < NPCTS; i++)
-		fprintf(out, "%s\"%f\":%llu", i ? "," : "", pcts[i],
-			(unsigned long long)bench_hist_percentile(h, pcts[i]));
-	fprintf(out, "}}");
+	/* as fio: no percentiles of nothing */
+	for (i = 0; h->count && i < pl.n; i++)
+		fprintf(out, "%s\"%f\":%llu", i ? "," : ",\"percentile\":{", pl.p[i],
+			(unsigned long long)bench_hist_percentile(h, pl.p[i]));
+	fprintf(out, h->count && pl.n ? "}}" : "}");
 }
 
 static void json_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
@@ -155,11 +174,11 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 			(unsigned long long)s->ios, rate(s->bytes, dir_ns(r, d)),
 			rate(s->ios, dir_ns(r, d)),
 			(unsigned long long)(s->ios ? dir_ns(r, d) / 1000000 : 0));
-		json_hist(out, "lat_ns", &s->lat);
+		json_hist(out, "lat_ns", &s->lat, pcts_of(job));
 		fputc('}', out);
 	}
 	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
-	json_hist(out, "lat_ns", &r->sync_lat);
+	json_hist(out, "lat_ns", &r->sync_lat, pcts_of(job));
 	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"usr_ns_per_io\":%.1f,"
 		"\"sys_ns_per_io\":%.1f,\"verify\":%s,\"verify_errors\":%llu,\"samples\":[",
 		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns), per_io(r, r->sys_ns),
@@ -212,6 +231,7 @@ static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njo
 		       unsigned int group, const struct bench_result *r, unsigned int n)
 {
 	struct bench_dir_stats *sum = calloc(BENCH_NDIR, sizeof(*sum));
+	const struct bench_job *gj = NULL;	/* the group's first job */
 	uint64_t elapsed = 0;
 	unsigned int i, d, m;
 	char bw[32];
@@ -223,6 +243,8 @@ static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njo
 	for (i = 0, m = 0; i < n; i++) {
 		if (job_of(jobs, njobs, &r[i])->groupid != group)
 			continue;
+		if (!gj)
+			gj = job_of(jobs, njobs, &r[i]);
 		m++;
 		if (r[i].elapsed_ns > elapsed)
 			elapsed = r[i].elapsed_ns;
@@ -239,7 +261,7 @@ static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njo
 		bin_units(bw, sizeof(bw), rate(sum[d].bytes, elapsed));
 		fprintf(out, "  %5s: IOPS=%.0f, BW=%s/s (%.1fMB/s)\n", dir_name[d],
 			rate(sum[d].ios, elapsed), bw, rate(sum[d].bytes, elapsed) / 1e6);
-		text_lat(out, "lat", &sum[d].lat);
+		text_lat(out, "lat", &sum[d].lat, pcts_of(gj));
 	}
 	free(sum);
 }

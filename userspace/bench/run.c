@@ -87,7 +87,7 @@ static void sleep_until(struct bench_worker *w, uint64_t ns)
 {
 	uint64_t now;
 
-	while ((now = bench_now_ns()) < ns && !(w->stop && *w->stop)) {
+	while ((now = bench_now_ns()) < ns && !bench_stopped(w)) {
 		uint64_t d = ns - now > 100000000 ? 100000000 : ns - now;
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)d };
 
@@ -146,7 +146,7 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 	uint64_t blk, total = (job->io_size ? job->io_size : w->nblocks * job->bs) *
 			      (job->loops ? job->loops : 1);
 
-	if (w->stop && *w->stop)
+	if (bench_stopped(w))
 		return false;
 	if (w->res->error)
 		return false;
@@ -292,7 +292,8 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	}
 	d->ios++;
 	d->bytes += ret;
-	bench_hist_add(&d->lat, lat_ns);
+	if (!w->job->no_lat)
+		bench_hist_add(&d->lat, lat_ns);
 	atomic_store_explicit(&w->live_bytes[dir], w->live_base[dir][0] + d->bytes,
 			      memory_order_relaxed);
 	atomic_store_explicit(&w->live_ios[dir], w->live_base[dir][1] + d->ios,
@@ -323,10 +324,10 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 /* Read one block back, timed and counted as a read (fio's verify reads are). */
 static int verify_read(struct bench_worker *w, void *buf, uint64_t off)
 {
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = bench_lat_now(w);
 	ssize_t n = w->target.ops->pread(&w->target, buf, w->job->bs, off);
 
-	return bench_io_done(w, BENCH_DIR_READ, off, buf, n, bench_now_ns() - t0);
+	return bench_io_done(w, BENCH_DIR_READ, off, buf, n, bench_lat_now(w) - t0);
 }
 
 static int backlog_check(struct bench_worker *w)
@@ -358,7 +359,7 @@ static int verify_pass(struct bench_worker *w)
 
 	if (!w->vbuf && !(w->vbuf = bench_alloc_buf(job->bs)))
 		return -ENOMEM;
-	for (blk = 0; blk < w->nblocks && !err && !(w->stop && *w->stop); blk++) {
+	for (blk = 0; blk < w->nblocks && !err && !bench_stopped(w); blk++) {
 		off = job->offset + blk * job->bs;
 		if (was_written(w, off))
 			err = verify_read(w, w->vbuf, off);
@@ -481,6 +482,9 @@ static void *worker_main(void *arg)
 	free(w->vbuf);
 	bench_target_close(&w->target);
 out:
+	/* exitall: fio ends the rest of the group when one of its jobs ends */
+	if (job->exitall)
+		*w->group_stop = 1;
 	atomic_store(&w->running, 0);
 	if (w->done_fd >= 0 && write(w->done_fd, &one, sizeof(one)) < 0)
 		w->res->error = w->res->error ? w->res->error : -errno;
@@ -617,6 +621,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	uint64_t (*prev)[2][BENCH_NDIR] = NULL, t0, step;
 	struct bench_worker *ws = NULL;
 	struct bench_result *res = NULL;
+	volatile int *group_stop = NULL;
 	struct bench_progress p;
 	pthread_t *tids = NULL;
 	unsigned int i, j, n = 0, started, first, last;
@@ -630,9 +635,10 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		return -EINVAL;
 	ws = calloc(n, sizeof(*ws));
 	res = calloc(n, sizeof(*res));
+	group_stop = calloc(n, sizeof(*group_stop));
 	tids = calloc(n, sizeof(*tids));
 	prev = calloc(n, sizeof(*prev));
-	if (!ws || !res || !tids || !prev)
+	if (!ws || !res || !tids || !prev || !group_stop)
 		goto err_free;
 	for (i = 0, n = 0; i < njobs; i++)
 		for (j = 0; j < (jobs[i].numjobs ? jobs[i].numjobs : 1); j++, n++) {
@@ -640,6 +646,9 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 			ws[n].res = &res[n];
 			ws[n].index = j;
 			ws[n].stop = opts->stop;
+			/* groupid < njobs (bench_jobs_group); one flag per group */
+			ws[n].group_stop = &group_stop[jobs[i].groupid < njobs ?
+						       jobs[i].groupid : 0];
 			snprintf(res[n].name, sizeof(res[n].name), "%s", jobs[i].name);
 			res[n].index = j;
 			res[n].job = i;
@@ -689,6 +698,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	for (j = 0; j < started; j++)
 		pthread_join(tids[j], NULL);
 	close(done_fd);
+	free((void *)group_stop);
 	free(ws);
 	free(tids);
 	free(prev);
@@ -697,6 +707,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	return 0;
 
 err_free:
+	free((void *)group_stop);
 	free(prev);
 	free(tids);
 	free(res);

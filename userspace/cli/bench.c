@@ -71,6 +71,7 @@ static void run_usage(FILE *out)
 		"  --rate_process {linear|poisson}  --stonewall  --new_group\n"
 		"  --verify[=METHOD]  --do_verify=0|1  --verify_backlog N  --verify_fatal\n"
 		"  --verify_pattern PATTERN  --verify_interval SIZE\n"
+		"  --percentile_list P[:P...]  --gtod_reduce  --disable_lat  --exitall\n"
 		"Other options:\n"
 		"  --job FILE             jobs from an ini job file in fio's syntax\n"
 		"                         (command-line options are the defaults)\n"
