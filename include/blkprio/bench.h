@@ -114,6 +114,8 @@ struct bench_job {
 					 * checks here are byte by byte anyway) */
 	uint8_t verify_pattern[256];	/* fixed pattern instead of the hashed one */
 	unsigned int verify_pattern_len;
+	uint8_t buffer_pattern[256];	/* the data written, without verify */
+	unsigned int buffer_pattern_len;
 	/* fio's phases and reporting groups */
 	bool stonewall;			/* start after every job before it ends */
 	bool new_group;			/* start a reporting group */

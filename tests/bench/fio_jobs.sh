@@ -131,6 +131,19 @@ a=$(ms "$T/fio.json" 2>&1); b=$(ms "$T/ours.json" 2>&1)
 if [ "${a:-x}" -lt 10000 ] 2>/dev/null && [ "${b:-x}" -lt 10000 ] 2>/dev/null; then
 	t_ok "fio_jobs.exitall"; else t_fail "fio_jobs.exitall" "runtime of the long job: fio $a ms, ours $b ms"; fi
 
+# buffer_pattern: both tools leave the same bytes on disk
+for p in 0xdeadbeef01 '"abc"' 305419896; do
+	printf '[w]\nfilename=%s\nsize=256k\nrw=randwrite\nbs=16k\nbuffer_pattern=%s\n' "$F" "$p" > "$T/bp.fio"
+	rm -f "$F"; fio "$T/bp.fio" > /dev/null 2>&1; frc=$?
+	mv "$F" "$T/bp.fio.data" 2>/dev/null
+	"$BLKPRIO" bench run --no-progress --job "$T/bp.fio" > /dev/null 2>&1; orc=$?
+	if [ $frc = 0 ] && [ $orc = 0 ] && cmp -s "$F" "$T/bp.fio.data"; then
+		t_ok "fio_jobs.buffer_pattern $p"
+	else
+		t_fail "fio_jobs.buffer_pattern $p" "fio exit $frc, ours $orc; $(cmp "$F" "$T/bp.fio.data" 2>&1)"
+	fi
+done
+
 # a pattern on disk that is not the one asked for: both fail the read job
 printf '[w]\nfilename=%s\nsize=1m\nrw=write\nverify_pattern=0x11\ndo_verify=0\n' "$F" > "$T/w.fio"
 printf '[r]\nfilename=%s\nsize=1m\nrw=read\nverify=pattern\nverify_pattern=0x22\n' "$F" > "$T/r.fio"
@@ -142,7 +155,8 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
-	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc; do
+	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
+	 buffer_pattern=0xzz; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

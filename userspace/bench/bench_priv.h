@@ -74,6 +74,8 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 /* After a completed write: fsync policy. */
 int bench_maybe_sync(struct bench_worker *w, bool force);
 
+/* len bytes of pat (plen long) over and over, from buf's start. */
+void bench_fill_repeat(void *buf, size_t len, const uint8_t *pat, unsigned int plen);
 /* The verify data of a job's block at off (verify_pattern, or the hashed one). */
 void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off);
 int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,

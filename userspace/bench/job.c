@@ -211,47 +211,56 @@ static unsigned int hexval(char c)
 					   (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
 }
 
-/* verify_pattern: 0x hex bytes, a decimal number (its low bytes, as fio), or "text". */
-static int parse_pattern(struct bench_job *job, const char *v)
+/*
+ * verify_pattern, buffer_pattern: 0x hex bytes, a decimal number (its low
+ * bytes, as fio), or "text"; into pat (cap bytes), its length in *len.
+ */
+static int parse_pattern(const char *v, uint8_t *pat, size_t cap, unsigned int *len)
 {
 	size_t n = strlen(v), i;
 	ptrdiff_t k;
 	long long x;
 
 	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		if (n - 2 == 0 || n - 2 > sizeof(job->verify_pattern))
+		if (n - 2 == 0 || n - 2 > cap)
 			return -EINVAL;
-		memcpy(job->verify_pattern, v + 1, n - 2);
-		job->verify_pattern_len = n - 2;
+		memcpy(pat, v + 1, n - 2);
+		*len = (unsigned int)(n - 2);
 		return 0;
 	}
 	if (!strncasecmp(v, "0x", 2)) {
 		v += 2;
 		n -= 2;
-		if (!n || (n + 1) / 2 > sizeof(job->verify_pattern))
+		if (!n || (n + 1) / 2 > cap)
 			return -EINVAL;
 		for (i = 0; i < n; i++)
 			if (!isxdigit((unsigned char)v[i]))
 				return -EINVAL;
 		/* an odd count reads as if it had a leading 0: "abc" is 0a bc */
 		for (i = 0, k = n % 2 ? -1 : 0; i < (n + 1) / 2; i++, k += 2)
-			job->verify_pattern[i] = (uint8_t)((k >= 0 ? hexval(v[k]) << 4 : 0) |
-							   hexval(v[k + 1]));
-		job->verify_pattern_len = (n + 1) / 2;
+			pat[i] = (uint8_t)((k >= 0 ? hexval(v[k]) << 4 : 0) | hexval(v[k + 1]));
+		*len = (unsigned int)((n + 1) / 2);
 		return 0;
 	}
 	if (parse_int_range(v, 0, UINT32_MAX, &x))
 		return -EINVAL;
 	for (i = 0; i < 4; i++)
-		job->verify_pattern[i] = (uint8_t)(x >> (8 * i));
-	job->verify_pattern_len = x > 0xffffff ? 4 : x > 0xffff ? 3 : x > 0xff ? 2 : 1;
+		pat[i] = (uint8_t)(x >> (8 * i));
+	*len = x > 0xffffff ? 4 : x > 0xffff ? 3 : x > 0xff ? 2 : 1;
 	return 0;
+}
+
+static int set_buffer_pattern(struct bench_job *job, const char *v)
+{
+	return parse_pattern(v, job->buffer_pattern, sizeof(job->buffer_pattern),
+			     &job->buffer_pattern_len);
 }
 
 /* fio: a verify_pattern implies verify=pattern */
 static int set_pattern(struct bench_job *job, const char *v)
 {
-	int err = parse_pattern(job, v);
+	int err = parse_pattern(v, job->verify_pattern, sizeof(job->verify_pattern),
+				&job->verify_pattern_len);
 
 	if (!err)
 		job->verify = true;
@@ -361,7 +370,7 @@ static const struct job_opt job_opts[] = {
 	FLAG("do_verify", do_verify),
 	FLAG("verify_fatal", verify_fatal), SIZE("verify_backlog", verify_backlog, 0),
 	SIZE("verify_interval", verify_interval, 64 << 20),
-	FUNC("verify_pattern", set_pattern),
+	FUNC("verify_pattern", set_pattern), FUNC("buffer_pattern", set_buffer_pattern),
 	SIZE("randseed", seed, 0), FLAG("randrepeat", randrepeat),
 	UINT("numjobs", numjobs, 1, 256), STR("description", description),
 	FUNC("prio", set_prio), FUNC("prioclass", set_class),

@@ -74,18 +74,24 @@ void *bench_alloc_buf(size_t len)
 	return p;
 }
 
-/* A job's block: its verify_pattern repeated from the block's start, else the hash. */
-void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off)
+/* len bytes of pat (plen long) over and over, from buf's start. */
+void bench_fill_repeat(void *buf, size_t len, const uint8_t *pat, unsigned int plen)
 {
 	uint8_t *p = buf;
 	size_t i;
 
+	for (i = 0; i < len; i++)
+		p[i] = pat[i % plen];
+}
+
+/* A job's block: its verify_pattern repeated from the block's start, else the hash. */
+void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off)
+{
 	if (!job->verify_pattern_len) {
 		bench_pattern_fill(buf, job->bs, off, job->seed);
 		return;
 	}
-	for (i = 0; i < job->bs; i++)
-		p[i] = job->verify_pattern[i % job->verify_pattern_len];
+	bench_fill_repeat(buf, job->bs, job->verify_pattern, job->verify_pattern_len);
 }
 
 int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,

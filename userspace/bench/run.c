@@ -194,6 +194,12 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 		bench_verify_fill(w->job, buf, off);
 		return;
 	}
+	/* buffer_pattern: every write carries it, as in fio (no dedup guard) */
+	if (w->job->buffer_pattern_len) {
+		bench_fill_repeat(buf, w->job->bs, w->job->buffer_pattern,
+				  w->job->buffer_pattern_len);
+		return;
+	}
 	/* Change a word per write so no layer can deduplicate the blocks. */
 	tag = xorshift(&w->rng);
 	memcpy(buf, &tag, w->job->bs < 8 ? w->job->bs : 8);

@@ -70,7 +70,7 @@ static void run_usage(FILE *out)
 		"  --thinktime_blocks N  --rate BYTES[,BYTES]  --rate_iops N[,N]\n"
 		"  --rate_process {linear|poisson}  --stonewall  --new_group\n"
 		"  --verify[=METHOD]  --do_verify=0|1  --verify_backlog N  --verify_fatal\n"
-		"  --verify_pattern PATTERN  --verify_interval SIZE\n"
+		"  --verify_pattern PATTERN  --verify_interval SIZE  --buffer_pattern PATTERN\n"
 		"  --percentile_list P[:P...]  --gtod_reduce  --disable_lat  --exitall\n"
 		"Other options:\n"
 		"  --job FILE             jobs from an ini job file in fio's syntax\n"
