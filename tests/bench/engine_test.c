@@ -571,6 +571,25 @@ TEST(stonewall_loops_number_ios_ramp)
 	unlink(path);
 }
 
+/* One job's report as a string (free it), NULL when it could not be made. */
+static char *report_of(enum bench_format fmt, const struct bench_job *job,
+		       const struct bench_result *r, unsigned int n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return NULL;
+	err = bench_report(f, fmt, job, 1, r, n);
+	if (fclose(f) || err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /*
  * exitall: the job that ends ends its group; the next phase still runs.
  * percentile_list and gtod_reduce: what is reported.
@@ -579,10 +598,8 @@ TEST(exitall_percentiles_gtod_reduce)
 {
 	struct bench_result *r;
 	struct bench_job j[3];
-	char path[64], *buf = NULL;
-	size_t len = 0;
+	char path[64], *buf;
 	unsigned int n, i;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-ea-%d", getpid());
 	unlink(path);
@@ -621,10 +638,8 @@ TEST(exitall_percentiles_gtod_reduce)
 	j[0].time_based = false;
 	j[0].rate_iops[BENCH_DIR_READ] = 0;
 	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
-	f = open_memstream(&buf, &len);
-	ASSERT_NE(f, NULL);
-	EXPECT_EQ(bench_report(f, BENCH_FMT_JSON, j, 1, r, n), 0);
-	fclose(f);
+	buf = report_of(BENCH_FMT_JSON, j, r, n);
+	ASSERT_NE(buf, NULL);
 	EXPECT_NE(strstr(buf, "\"percentile\":{\"0.000000\":"), NULL);
 	EXPECT_NE(strstr(buf, "\"50.000000\":"), NULL);
 	EXPECT_NE(strstr(buf, "\"99.500000\":"), NULL);
@@ -633,7 +648,6 @@ TEST(exitall_percentiles_gtod_reduce)
 	EXPECT_NE(strstr(buf, "\"write\":{"), NULL);
 	EXPECT_EQ(strstr(strstr(buf, "\"write\":{"), "percentile"), NULL);
 	free(buf);
-	buf = NULL;
 	bench_results_free(r, n);
 
 	/* gtod_reduce: the I/O counted, no latency measured or printed */
@@ -641,10 +655,8 @@ TEST(exitall_percentiles_gtod_reduce)
 	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
 	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 256);
 	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].lat.count, 0);
-	f = open_memstream(&buf, &len);
-	ASSERT_NE(f, NULL);
-	EXPECT_EQ(bench_report(f, BENCH_FMT_TEXT, j, 1, r, n), 0);
-	fclose(f);
+	buf = report_of(BENCH_FMT_TEXT, j, r, n);
+	ASSERT_NE(buf, NULL);
 	EXPECT_NE(strstr(buf, "read: IOPS="), NULL);
 	EXPECT_EQ(strstr(buf, "lat (usec)"), NULL);
 	free(buf);
