@@ -152,7 +152,7 @@ effect() {
 # judge NAME-ON NAME-OFF: lever iocost, each share within 15% of 2:1 (the
 # emulated timer's lateness varies the service time), without io.cost about
 # 1:1 (the split is io.cost's), and the total at least 85% of the run
-# without io.cost (the rate is pinned at 90% of the model)
+# without io.cost (the rate is pinned at 80% of the model)
 judge() {
 	python3 - "$T/$1.json" "$T/$2.json" <<'PY'
 import json, sys
@@ -216,7 +216,13 @@ PY
 then t_ok "null_blk: the device, not the CPU, is the limit"; else t_fail "null_blk: the device, not the CPU, is the limit" "rc=$rc $(cat "$T/nullb.json")"; fi
 t_check "null_blk: the lever is iocost" bash -c "[ \"\$('$BLKPRIO' check -o LEVER -n -r $nn)\" = iocost ]"
 "$BLKPRIO" calibrate "$nn" --disable >/dev/null
-if effect "$nb" nb-off && "$BLKPRIO" calibrate "$nb" --apply --model "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["line"])' "$T/nullb.json")" >/dev/null &&
+# the shares at 80% of the model: the model is measured at depth 64, which
+# keeps the device's one tag always taken, while two depth-1 readers leave it
+# idle between a completion and the next submission (under TCG 610-650 of a
+# 710-750 IOPS model); at 90% the budget is then about what they do, io.cost
+# seldom has to hold the lighter one back, and its share strayed to 0.38-0.42
+# of the promised 0.33 in 6 runs of 7 (docs/measurements.md)
+if effect "$nb" nb-off && "$BLKPRIO" calibrate "$nb" --apply --vrate 80 --model "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["line"])' "$T/nullb.json")" >/dev/null &&
    effect "$nb" nb-on && out=$(judge nb-on nb-off 2>&1); then
 	t_ok "iocost shares on null_blk"
 	echo "$out"
