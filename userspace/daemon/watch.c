@@ -167,7 +167,12 @@ static void hole_dir(const char *t, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-static void arm_cgroups(struct daemon *d)
+/*
+ * Watch the deepest existing folder of each template's CTID folder; true when
+ * a watch was added. A folder made between its stat and its parent's watch
+ * sends no event, so the caller looks again until nothing new is added.
+ */
+static bool arm_cgroups_once(struct daemon *d)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
 	bool added = false;
@@ -175,8 +180,6 @@ static void arm_cgroups(struct daemon *d)
 	size_t i;
 	char *slash;
 
-	if (d->cx.layout.ver == CG_NONE)
-		return;
 	for (i = 0; i < d->cfg.templates.n; i++) {
 		hole_dir(d->cfg.templates.t[i], rel, sizeof(rel));
 		/* walk up to the nearest folder that exists */
@@ -199,13 +202,27 @@ static void arm_cgroups(struct daemon *d)
 				rel[0] = '\0';
 		}
 	}
+	return added;
+}
+
+static void arm_cgroups(struct daemon *d)
+{
+	bool added = false;
+
+	if (d->cx.layout.ver == CG_NONE)
+		return;
+	while (arm_cgroups_once(d))
+		added = true;
 	/* cgroups made before their folder was watched */
 	if (added)
 		cg_ct_foreach(&d->cx.layout, &d->cfg.templates, mark_existing, d);
 }
 
-/* A config folder that does not exist yet: watch for it from above. */
-static void watch_parent(struct daemon *d, const char *dir)
+/*
+ * A config folder that does not exist yet: watch for it from its nearest
+ * existing ancestor; true when a watch was added.
+ */
+static bool watch_parent(struct daemon *d, const char *dir)
 {
 	char path[PATH_MAX], *slash;
 
@@ -216,11 +233,36 @@ static void watch_parent(struct daemon *d, const char *dir)
 		else
 			*slash = '\0';
 		if (path_watched(d, path))
-			return;
+			return false;
 		if (!add_watch(d, path, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR, DM_W_PARENT, 0))
-			return;
+			return true;
 		if (slash == path)
-			return;
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Watch config folder I, or the way to it. A folder made between the failed
+ * watch and its parent's watch sends no event: after each new watch on the
+ * way, try again; when the folder is there by then, read it all.
+ */
+static void watch_conf_dir(struct daemon *d, size_t i)
+{
+	bool retried = false;
+	int err;
+
+	for (;;) {
+		err = add_watch(d, d->conf_dirs[i], CONF_MASK, DM_W_CONF, i);
+		if (err != -ENOENT || !watch_parent(d, d->conf_dirs[i]))
+			break;
+		retried = true;
+	}
+	if (err && err != -ENOENT)
+		log_warn("%s: cannot watch: %s", d->conf_dirs[i], strerror(-err));
+	if (!err && retried) {
+		d->full_pending = true;
+		d->dirty_since = dm_now_ns();
 	}
 }
 
@@ -229,15 +271,9 @@ int dm_watch_arm(struct daemon *d)
 	size_t i;
 	int err;
 
-	for (i = 0; i < d->nconf_dirs; i++) {
-		if (path_watched(d, d->conf_dirs[i]))
-			continue;
-		err = add_watch(d, d->conf_dirs[i], CONF_MASK, DM_W_CONF, i);
-		if (err == -ENOENT)
-			watch_parent(d, d->conf_dirs[i]);
-		else if (err)
-			log_warn("%s: cannot watch: %s", d->conf_dirs[i], strerror(-err));
-	}
+	for (i = 0; i < d->nconf_dirs; i++)
+		if (!path_watched(d, d->conf_dirs[i]))
+			watch_conf_dir(d, i);
 	if (!path_watched(d, d->run_dir)) {
 		err = add_watch(d, d->run_dir, CONF_MASK, DM_W_RUN, 0);
 		if (err)
