@@ -87,6 +87,18 @@ enum bench_dir { BENCH_DIR_READ, BENCH_DIR_WRITE, BENCH_NDIR };
 enum bench_rate_process { BENCH_RATE_LINEAR, BENCH_RATE_POISSON };
 
 #define BENCH_MAX_PCTS	20		/* fio's FIO_IO_U_LIST_MAX_LEN */
+#define BENCH_MAX_BSSPLIT 64		/* fio's BSSPLIT_MAX */
+
+/*
+ * A direction's I/O sizes (bs=R,W, bsrange, bssplit): max 0 is the job's bs;
+ * min == max one size; else the bssplit sizes by percentage (ascending by
+ * percentage, as fio looks them up) when nsplit, else the range.
+ */
+struct bench_bs_dir {
+	uint32_t min, max;
+	unsigned int nsplit;
+	struct { uint32_t bs, pct; } split[BENCH_MAX_BSSPLIT];
+};
 
 struct bench_job {
 	char name[64];
@@ -94,6 +106,7 @@ struct bench_job {
 	enum bench_rw rw;
 	unsigned int rwmixread;		/* percent reads for randrw/rw (default 50) */
 	uint32_t bs;			/* block size (default 4096) */
+	struct bench_bs_dir bsd[BENCH_NDIR];	/* sizes per direction, when set */
 	uint64_t size;			/* region size; 0 = the target's size */
 	uint64_t offset;		/* region start */
 	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
@@ -161,6 +174,9 @@ const char *bench_job_opt(unsigned int i, bool *flag);
 unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs);
 /* Consistency of a job before running; *why gets a static reason. */
 int bench_job_check(const struct bench_job *job, const char **why);
+/* The smallest and largest I/O of direction d; every I/O bs long, or not. */
+void bench_job_bs(const struct bench_job *job, enum bench_dir d, uint32_t *min, uint32_t *max);
+bool bench_job_bs_fixed(const struct bench_job *job);
 const char *bench_rw_name(enum bench_rw rw);
 const char *bench_engine_name(enum bench_engine e);
 

@@ -9,6 +9,8 @@
 
 #include <blkprio/bench.h>
 
+#include "../../userspace/bench/bench_priv.h"	/* bench_bs_pick */
+
 /* The harness compares with int literals; our counters are unsigned. */
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #pragma GCC diagnostic ignored "-Wclobbered"
@@ -715,6 +717,149 @@ TEST(img_target_write_verify)
 		const char *why;
 
 		EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	}
+	unlink(path);
+}
+
+/* bs=R,W, bsrange and bssplit by fio's rules; refusals change nothing. */
+TEST(block_sizes_by_fio_rules)
+{
+	static const char *const bad[][2] = {
+		{ "bs", "0" }, { "bs", "1,2,3,4" }, { "bs", "65m" }, { "bsrange", "4k" },
+		{ "bsrange", "4k-x" }, { "bssplit", "4k/60:8k/50:16k" }, { "bssplit", "4k/x" },
+		{ "bssplit", "4k::8k" }, { "bssplit", "/10" },
+	};
+	struct bench_bs_dir saved[BENCH_NDIR];
+	struct bench_job j;
+	uint32_t mn, mx;
+	const char *why;
+	size_t i;
+
+	bench_job_init(&j);
+	EXPECT_TRUE(bench_job_bs_fixed(&j));
+	ASSERT_EQ(bench_job_set(&j, "bs", "8k,32k"), 0);
+	bench_job_bs(&j, BENCH_DIR_READ, &mn, &mx);
+	EXPECT_EQ(mn, 8192);
+	EXPECT_EQ(mx, 8192);
+	bench_job_bs(&j, BENCH_DIR_WRITE, &mn, &mx);
+	EXPECT_EQ(mn, 32768);
+	EXPECT_EQ(j.bs, 8192);		/* the smallest */
+	EXPECT_FALSE(bench_job_bs_fixed(&j));
+	/* an empty field leaves its direction alone */
+	ASSERT_EQ(bench_job_set(&j, "bs", ",16k"), 0);
+	bench_job_bs(&j, BENCH_DIR_READ, &mn, &mx);
+	EXPECT_EQ(mn, 8192);
+	bench_job_bs(&j, BENCH_DIR_WRITE, &mn, &mx);
+	EXPECT_EQ(mx, 16384);
+	/* one value for every direction; a range given the other way round */
+	ASSERT_EQ(bench_job_set(&j, "bsrange", "16k-4k"), 0);
+	for (i = 0; i < BENCH_NDIR; i++) {
+		bench_job_bs(&j, i, &mn, &mx);
+		EXPECT_EQ(mn, 4096);
+		EXPECT_EQ(mx, 16384);
+	}
+	/* a size without a percentage takes the rest; sorted by percentage */
+	ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/10:64k/50:32k,8k"), 0);
+	ASSERT_EQ(j.bsd[BENCH_DIR_READ].nsplit, 3);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].split[0].bs, 4096);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].split[0].pct, 10);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].split[1].bs, 32768);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].split[1].pct, 40);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].split[2].bs, 65536);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].min, 4096);
+	EXPECT_EQ(j.bsd[BENCH_DIR_READ].max, 65536);
+	bench_job_bs(&j, BENCH_DIR_WRITE, &mn, &mx);
+	EXPECT_EQ(mn, 8192);
+	EXPECT_EQ(mx, 8192);
+	memcpy(saved, j.bsd, sizeof(saved));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(bench_job_set(&j, bad[i][0], bad[i][1]), -EINVAL) {
+			TH_LOG("%s=%s", bad[i][0], bad[i][1]);
+		}
+		EXPECT_EQ(memcmp(saved, j.bsd, sizeof(saved)), 0);
+	}
+	/* one size per I/O is what verify checks; direct I/O needs 512s */
+	snprintf(j.filename, sizeof(j.filename), "/dev/null");
+	j.verify = true;
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	EXPECT_NE(strstr(why, "verify"), NULL);
+	j.verify = false;
+	EXPECT_EQ(bench_job_check(&j, &why), 0);
+	ASSERT_EQ(bench_job_set(&j, "bsrange", "768-4k"), 0);
+	j.direct = true;
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+}
+
+/* Sizes drawn as fio draws them: the split's shares, a range's multiples of MIN. */
+TEST(block_sizes_drawn)
+{
+	unsigned int count[5] = { 0 }, i, n = 200000;
+	uint64_t r = 88172645463325252ULL;
+	struct bench_job j;
+	uint32_t len;
+
+	bench_job_init(&j);
+	ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/10:64k/50:32k"), 0);
+	for (i = 0; i < n; i++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		len = bench_bs_pick(&j, BENCH_DIR_READ, r);
+		count[len == 4096 ? 0 : len == 32768 ? 1 : len == 65536 ? 2 : 3]++;
+	}
+	EXPECT_EQ(count[3], 0);
+	EXPECT_LT(abs((int)count[0] - (int)(n / 10)), n / 100);
+	EXPECT_LT(abs((int)count[1] - (int)(n * 4 / 10)), n / 100);
+	EXPECT_LT(abs((int)count[2] - (int)(n / 2)), n / 100);
+	/* 4k-16k: 4k + 16k * u, capped, rounded down to 4k: a quarter each */
+	ASSERT_EQ(bench_job_set(&j, "bsrange", "4k-16k"), 0);
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		len = bench_bs_pick(&j, BENCH_DIR_WRITE, r);
+		if (len % 4096 || len < 4096 || len > 16384)
+			count[4]++;
+		else
+			count[len / 4096 - 1]++;
+	}
+	EXPECT_EQ(count[4], 0);
+	for (i = 0; i < 4; i++)
+		EXPECT_LT(abs((int)count[i] - (int)(n / 4)), n / 100);
+}
+
+/* Jobs of varying sizes: each direction its own, and the job ends on its size. */
+TEST(block_sizes_run)
+{
+	static const enum bench_engine engines[] = { BENCH_PSYNC, BENCH_IO_URING, BENCH_LIBAIO };
+	struct bench_result *r;
+	struct bench_job j;
+	char path[64];
+	unsigned int n, e;
+	double mean;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-bs-%d", getpid());
+	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	ASSERT_EQ(bench_job_set(&j, "bs", "4k,16k"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 4 << 20);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].ios, (4 << 20) / 16384);
+	bench_results_free(r, n);
+	j.rw = BENCH_READ;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, (4 << 20) / 4096);
+	bench_results_free(r, n);
+	for (e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		make_job(&j, path, BENCH_RANDREAD, engines[e], 8, e == 2);
+		j.verify = false;
+		ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/50:16k/50"), 0);
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].error, 0);
+		EXPECT_EQ(r[0].dir[BENCH_DIR_READ].bytes, 4 << 20) {
+			TH_LOG("%s", bench_engine_name(engines[e]));
+		}
+		mean = (double)r[0].dir[BENCH_DIR_READ].bytes / (double)r[0].dir[BENCH_DIR_READ].ios;
+		EXPECT_GT(mean, 10240 * 0.85);
+		EXPECT_LT(mean, 10240 * 1.15);
+		bench_results_free(r, n);
 	}
 	unlink(path);
 }

@@ -103,6 +103,46 @@ verify_fatal=1
 JOB
 same verify_pattern "$T/mixed.fio"
 
+# sizes per direction, drawn from a split or a range: the same bytes per job
+# in both tools, the same I/Os where the sizes are fixed, and a mean size near
+# the promised one where they are drawn, in sequential jobs (in random ones
+# fio shortens I/Os to the free blocks of its map as the pass fills it up)
+cat > "$T/sizes.fio" <<JOB
+[global]
+filename=$F
+size=32m
+[perdir]
+rw=write
+bs=4k,16k
+[split]
+stonewall
+rw=write
+bssplit=4k/10:64k/50:32k
+[range]
+stonewall
+rw=read
+blocksize_range=16k-4k
+[rsplit]
+stonewall
+rw=randread
+bssplit=4k/10:64k/50:32k
+JOB
+same variable_sizes "$T/sizes.fio"
+sizes_check() {
+	python3 - "$1" <<'PY'
+import json, sys
+jobs = {j["jobname"]: j for j in json.load(open(sys.argv[1]))["jobs"]}
+assert jobs["perdir"]["write"]["total_ios"] == (32 << 20) // 16384, jobs["perdir"]["write"]
+for name, d, want in (("split", "write", 0.1 * 4096 + 0.4 * 32768 + 0.5 * 65536),
+                      ("range", "read", 10240)):
+    s = jobs[name][d]
+    mean = s["io_bytes"] / s["total_ios"]
+    assert abs(mean - want) <= 0.08 * want, (name, mean, want)
+PY
+}
+if sizes_check "$T/fio.json" && sizes_check "$T/ours.json"; then t_ok "fio_jobs.variable_sizes: I/Os and mean sizes"
+else t_fail "fio_jobs.variable_sizes: I/Os and mean sizes" "$(sizes_check "$T/fio.json" 2>&1 | tail -1) / $(sizes_check "$T/ours.json" 2>&1 | tail -1)"; fi
+
 # what is measured and reported changes, not what moves
 cat > "$T/report.fio" <<JOB
 [global]
@@ -156,7 +196,7 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
-	 buffer_pattern=0xzz; do
+	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

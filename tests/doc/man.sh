@@ -33,7 +33,8 @@ HIDDEN=(
 	"bench run --blocksize" "bench run --buffered" "bench run --group_reporting"
 	"bench run --thread" "bench run --norandommap" "bench run --invalidate"
 	"bench run --io_limit" "bench run --wait_for_previous" "bench run --randrepeat"
-	"bench run --description"
+	"bench run --description" "bench run --blocksize_range"
+	"bench run --timeout"
 	"bench run --disable_clat" "bench run --disable_slat" "bench run --disable_bw_measurement"
 )
 

@@ -25,8 +25,11 @@ struct bench_worker {
 	struct bench_target target;
 	unsigned int index;
 	uint64_t rng;			/* xorshift state */
-	/* offsets: sequential cursor, or a permutation of the blocks */
+	/* offsets: sequential cursor, or a permutation of the blocks, in
+	 * units of the smallest I/O (bs when every I/O is bs long) */
 	uint64_t nblocks, seq_next;
+	uint32_t unit, bs_max;		/* the smallest and the largest I/O */
+	bool bs_var;			/* sizes drawn per I/O (bsrange, bssplit, bs=R,W) */
 	uint64_t perm_i, perm_key[4];
 	unsigned int perm_half;
 	uint64_t moved, writes_since_sync;
@@ -64,13 +67,21 @@ static inline uint64_t bench_lat_now(const struct bench_worker *w)
 	return w->job->no_lat ? 0 : bench_now_ns();
 }
 
-/* One I/O to do next: direction and offset; false when the job is done. */
-bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off);
-/* Account a finished I/O (bytes moved or -errno). */
+/* One I/O to do next: direction, offset and length; false when the job is done. */
+bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len);
+/* Account a finished I/O of len bytes asked (ret: bytes moved or -errno). */
 int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
-		  ssize_t ret, uint64_t lat_ns);
+		  uint32_t len, ssize_t ret, uint64_t lat_ns);
 /* Before a write: fill buf with the pattern (verify) or refresh it. */
-void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf);
+void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
+		   uint32_t len);
+
+/* bsize.c: bs, bsrange and bssplit by fio's rules; the length of the next
+ * I/O of direction d from the random number r. */
+int bench_bs_set(struct bench_job *job, const char *v);
+int bench_bs_set_range(struct bench_job *job, const char *v);
+int bench_bs_set_split(struct bench_job *job, const char *v);
+uint32_t bench_bs_pick(const struct bench_job *job, enum bench_dir d, uint64_t r);
 /* After a completed write: fsync policy. */
 int bench_maybe_sync(struct bench_worker *w, bool force);
 
@@ -85,6 +96,7 @@ int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t of
 struct bench_slot {
 	void *buf;
 	uint64_t off, t0;
+	uint32_t len;
 	enum bench_dir dir;
 };
 struct bench_slots {

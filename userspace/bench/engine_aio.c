@@ -70,7 +70,7 @@ static unsigned int aio_fill(struct aio_state *a, struct bench_worker *w, bool *
 		cb->aio_lio_opcode = s->dir == BENCH_DIR_READ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
 		cb->aio_fildes = (uint32_t)w->target.fd;
 		cb->aio_buf = (uint64_t)(uintptr_t)s->buf;
-		cb->aio_nbytes = w->job->bs;
+		cb->aio_nbytes = s->len;
 		cb->aio_offset = (int64_t)s->off;
 		a->queue[n++] = cb;
 	}
@@ -133,8 +133,8 @@ int bench_engine_aio(struct bench_worker *w)
 			unsigned int idx = (unsigned int)a.events[i].data;
 			struct bench_slot *s = &a.s.slot[idx];
 
-			if (bench_io_done(w, s->dir, s->off, s->buf, (ssize_t)a.events[i].res,
-					  now - s->t0))
+			if (bench_io_done(w, s->dir, s->off, s->buf, s->len,
+					  (ssize_t)a.events[i].res, now - s->t0))
 				more = false;
 			a.s.free[a.s.nfree++] = idx;
 		}

@@ -72,9 +72,9 @@ static unsigned int uring_fill(struct uring_state *u, struct bench_worker *w,
 		s = &u->s.slot[idx];
 		sqe = io_uring_get_sqe(&u->ring);
 		if (s->dir == BENCH_DIR_READ)
-			io_uring_prep_read(sqe, w->target.fd, s->buf, w->job->bs, s->off);
+			io_uring_prep_read(sqe, w->target.fd, s->buf, s->len, s->off);
 		else
-			io_uring_prep_write(sqe, w->target.fd, s->buf, w->job->bs, s->off);
+			io_uring_prep_write(sqe, w->target.fd, s->buf, s->len, s->off);
 		io_uring_sqe_set_data64(sqe, idx);
 		queued[n++] = idx;
 	}
@@ -120,7 +120,7 @@ int bench_engine_uring(struct bench_worker *w)
 			unsigned int idx = (unsigned int)io_uring_cqe_get_data64(u.cqes[i]);
 			struct bench_slot *s = &u.s.slot[idx];
 
-			if (bench_io_done(w, s->dir, s->off, s->buf, u.cqes[i]->res,
+			if (bench_io_done(w, s->dir, s->off, s->buf, s->len, u.cqes[i]->res,
 					  now - s->t0))
 				more = false;
 			u.s.free[u.s.nfree++] = idx;

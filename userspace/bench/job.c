@@ -11,6 +11,8 @@
 #include <blkprio/bench.h>
 #include <blkprio/parse.h>
 
+#include "bench_priv.h"
+
 /* Values an enum option takes, in fio's words; aliases are rows of their own. */
 struct job_name {
 	const char *name;
@@ -306,16 +308,6 @@ static int set_rwmixwrite(struct bench_job *job, const char *v)
 	return 0;
 }
 
-static int set_bs(struct bench_job *job, const char *v)
-{
-	uint64_t x;
-
-	if (set_size(v, &x, 64 << 20) || !x)
-		return -EINVAL;
-	job->bs = (uint32_t)x;
-	return 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -358,10 +350,13 @@ static const struct job_opt job_opts[] = {
 	STR("name", name), STR("filename", filename),
 	ENUM("rw", rw, rw_values), ENUM("readwrite", rw, rw_values),
 	UINT("rwmixread", rwmixread, 0, 100), FUNC("rwmixwrite", set_rwmixwrite),
-	FUNC("bs", set_bs), FUNC("blocksize", set_bs),
+	FUNC("bs", bench_bs_set), FUNC("blocksize", bench_bs_set),
+	FUNC("bsrange", bench_bs_set_range), FUNC("blocksize_range", bench_bs_set_range),
+	FUNC("bssplit", bench_bs_set_split),
 	SIZE("size", size, 0), SIZE("offset", offset, 0),
 	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),
-	FUNC("runtime", set_runtime), FLAG("time_based", time_based),
+	FUNC("runtime", set_runtime), FUNC("timeout", set_runtime),
+	FLAG("time_based", time_based),
 	UINT("iodepth", iodepth, 1, 4096), ENUM("ioengine", engine, engine_values),
 	FLAG("direct", direct), { .name = "buffered", .kind = O_NOTFLAG, .bare = true, F(direct) },
 	UINT("fsync", fsync_every, 0, 1 << 30), UINT("fdatasync", fdatasync_every, 0, 1 << 30),
@@ -479,6 +474,25 @@ unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs)
 	return njobs ? g + 1 : 0;
 }
 
+/* Every I/O size the job can have is a multiple of align. */
+static bool sizes_fit(const struct bench_job *job, uint32_t align)
+{
+	const struct bench_bs_dir *s;
+	unsigned int d, i;
+
+	if (job->bs % align)
+		return false;
+	for (d = 0; d < BENCH_NDIR; d++) {
+		s = &job->bsd[d];
+		if (s->min % align || s->max % align)
+			return false;
+		for (i = 0; i < s->nsplit; i++)
+			if (s->split[i].bs % align)
+				return false;
+	}
+	return true;
+}
+
 int bench_job_check(const struct bench_job *job, const char **why)
 {
 	if (!job->filename[0]) {
@@ -489,8 +503,12 @@ int bench_job_check(const struct bench_job *job, const char **why)
 		*why = "time_based needs a runtime";
 		return -EINVAL;
 	}
-	if (job->direct && (job->bs % 512 || job->offset % 512)) {
+	if (job->direct && (!sizes_fit(job, 512) || job->offset % 512)) {
 		*why = "direct I/O needs bs and offset in multiples of 512";
+		return -EINVAL;
+	}
+	if (job->verify && !bench_job_bs_fixed(job)) {
+		*why = "verify needs one block size (no bsrange, bssplit or bs per direction)";
 		return -EINVAL;
 	}
 	if (job->verify_interval && job->bs % job->verify_interval) {

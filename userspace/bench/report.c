@@ -101,6 +101,22 @@ static uint64_t dir_ns(const struct bench_result *r, unsigned int d)
 	return r->dir[d].runtime_ns ? r->dir[d].runtime_ns : r->elapsed_ns;
 }
 
+/* "4096", or per direction "(R) 4096-65536, (W) 8192-8192" when they vary. */
+static void text_bs(FILE *out, const struct bench_job *job)
+{
+	uint32_t mn, mx;
+	unsigned int d;
+
+	if (bench_job_bs_fixed(job)) {
+		fprintf(out, "%u", job->bs);
+		return;
+	}
+	for (d = 0; d < BENCH_NDIR; d++) {
+		bench_job_bs(job, d, &mn, &mx);
+		fprintf(out, "%s(%c) %u-%u", d ? ", " : "", d ? 'W' : 'R', mn, mx);
+	}
+}
+
 static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	char bw[32], tot[32];
@@ -109,9 +125,10 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 	fprintf(out, "%s", r->name);
 	if (job->numjobs > 1)
 		fprintf(out, "[%u]", r->index);
-	fprintf(out, ": rw=%s bs=%u ioengine=%s iodepth=%u direct=%d target=%s\n",
-		bench_rw_name(job->rw), job->bs, bench_engine_name(job->engine),
-		job->iodepth, job->direct, job->filename);
+	fprintf(out, ": rw=%s bs=", bench_rw_name(job->rw));
+	text_bs(out, job);
+	fprintf(out, " ioengine=%s iodepth=%u direct=%d target=%s\n",
+		bench_engine_name(job->engine), job->iodepth, job->direct, job->filename);
 	if (r->error)
 		fprintf(out, "  error: %s (offset %llu)\n", strerror(-r->error),
 			(unsigned long long)r->error_off);
@@ -165,6 +182,12 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 		"\"error\":%d,\"error_msg\":", bench_rw_name(job->rw), job->bs, job->iodepth,
 		bench_engine_name(job->engine), job->direct, -r->error);
 	json_str(out, r->error ? strerror(-r->error) : "");
+	for (d = 0; d < BENCH_NDIR; d++) {
+		uint32_t mn, mx;
+
+		bench_job_bs(job, d, &mn, &mx);
+		fprintf(out, ",\"bs_%s\":[%u,%u]", d ? "write" : "read", mn, mx);
+	}
 	fprintf(out, ",\"elapsed_ns\":%llu", (unsigned long long)r->elapsed_ns);
 	for (d = 0; d < BENCH_NDIR; d++) {
 		const struct bench_dir_stats *s = &r->dir[d];

@@ -35,6 +35,13 @@ static bool job_writes(const struct bench_job *job)
 	       ((job->rw == BENCH_RANDRW || job->rw == BENCH_RW) && job->rwmixread < 100);
 }
 
+static bool job_reads(const struct bench_job *job)
+{
+	return job->rw == BENCH_READ || job->rw == BENCH_RANDREAD ||
+	       ((job->rw == BENCH_RANDRW || job->rw == BENCH_RW) && job->rwmixread > 0) ||
+	       (job->verify && job->do_verify);
+}
+
 static bool job_random(const struct bench_job *job)
 {
 	return job->rw == BENCH_RANDREAD || job->rw == BENCH_RANDWRITE ||
@@ -118,13 +125,13 @@ static void think(struct bench_worker *w)
  * slower of the two caps. Behind schedule, the job catches up. True when
  * the direction has a cap (time went by: the deadline is to be checked).
  */
-static bool rate_wait(struct bench_worker *w, enum bench_dir dir)
+static bool rate_wait(struct bench_worker *w, enum bench_dir dir, uint32_t len)
 {
 	const struct bench_job *job = w->job;
 	double period = 0, u;
 
 	if (job->rate[dir])
-		period = (double)job->bs * 1e9 / (double)job->rate[dir];
+		period = (double)len * 1e9 / (double)job->rate[dir];
 	if (job->rate_iops[dir] && 1e9 / (double)job->rate_iops[dir] > period)
 		period = 1e9 / (double)job->rate_iops[dir];
 	if (period <= 0)
@@ -140,10 +147,27 @@ static bool rate_wait(struct bench_worker *w, enum bench_dir dir)
 	return true;
 }
 
-bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
+/*
+ * A drawn size, kept within the region from unit blk on and, for a job that
+ * ends on bytes, within what is left to move (as fio, which ends on the size).
+ */
+static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t blk,
+		       uint64_t total)
+{
+	uint64_t len = bench_bs_pick(w->job, dir, xorshift(&w->rng));
+	uint64_t room = (w->nblocks - blk) * w->unit, left = total - w->moved;
+
+	if (len > room)
+		len = room;
+	if (!w->job->time_based && len > left && left >= w->unit)
+		len = left - left % w->unit;
+	return (uint32_t)len;
+}
+
+bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len)
 {
 	const struct bench_job *job = w->job;
-	uint64_t blk, total = (job->io_size ? job->io_size : w->nblocks * job->bs) *
+	uint64_t blk, total = (job->io_size ? job->io_size : w->nblocks * w->unit) *
 			      (job->loops ? job->loops : 1);
 
 	if (bench_stopped(w))
@@ -170,21 +194,24 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off)
 	default:
 		*dir = xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
 	}
-	if (job_random(job)) {
-		blk = perm_next(w);
-	} else {
-		blk = w->seq_next;
-		w->seq_next = (w->seq_next + 1) % w->nblocks;
+	blk = job_random(job) ? perm_next(w) : w->seq_next;
+	*off = job->offset + blk * w->unit;
+	*len = w->bs_var ? io_len(w, *dir, blk, total) : job->bs;
+	if (!job_random(job)) {
+		/* a drawn size was cut at the region's end: the next pass starts over */
+		w->seq_next += w->bs_var ? (*len + w->unit - 1) / w->unit : 1;
+		if (w->seq_next >= w->nblocks)
+			w->seq_next = 0;
 	}
-	*off = job->offset + blk * job->bs;
-	if (rate_wait(w, *dir) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+	if (rate_wait(w, *dir, *len) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
-	w->moved += job->bs;
+	w->moved += *len;
 	w->ios_done++;
 	return true;
 }
 
-void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf)
+void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
+		   uint32_t len)
 {
 	uint64_t tag;
 
@@ -196,13 +223,12 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 	}
 	/* buffer_pattern: every write carries it, as in fio (no dedup guard) */
 	if (w->job->buffer_pattern_len) {
-		bench_fill_repeat(buf, w->job->bs, w->job->buffer_pattern,
-				  w->job->buffer_pattern_len);
+		bench_fill_repeat(buf, len, w->job->buffer_pattern, w->job->buffer_pattern_len);
 		return;
 	}
 	/* Change a word per write so no layer can deduplicate the blocks. */
 	tag = xorshift(&w->rng);
-	memcpy(buf, &tag, w->job->bs < 8 ? w->job->bs : 8);
+	memcpy(buf, &tag, len < 8 ? len : 8);
 }
 
 int bench_maybe_sync(struct bench_worker *w, bool force)
@@ -277,7 +303,7 @@ static void ramp_over(struct bench_worker *w, uint64_t now)
 static int backlog_check(struct bench_worker *w);
 
 int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
-		  ssize_t ret, uint64_t lat_ns)
+		  uint32_t len, ssize_t ret, uint64_t lat_ns)
 {
 	struct bench_dir_stats *d = &w->res->dir[dir];
 	uint64_t bad;
@@ -289,7 +315,7 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 			ramp_over(w, now);
 	}
 
-	if (ret < 0 || (size_t)ret < w->job->bs) {
+	if (ret < 0 || (size_t)ret < len) {
 		if (!w->res->error) {
 			w->res->error = ret < 0 ? (int)ret : -EIO;
 			w->res->error_off = off;
@@ -333,7 +359,7 @@ static int verify_read(struct bench_worker *w, void *buf, uint64_t off)
 	uint64_t t0 = bench_lat_now(w);
 	ssize_t n = w->target.ops->pread(&w->target, buf, w->job->bs, off);
 
-	return bench_io_done(w, BENCH_DIR_READ, off, buf, n, bench_lat_now(w) - t0);
+	return bench_io_done(w, BENCH_DIR_READ, off, buf, w->job->bs, n, bench_lat_now(w) - t0);
 }
 
 static int backlog_check(struct bench_worker *w)
@@ -374,6 +400,31 @@ static int verify_pass(struct bench_worker *w)
 	return err;
 }
 
+/* The smallest and the largest I/O of the directions the job does. */
+static void io_sizes(struct bench_worker *w)
+{
+	const struct bench_job *job = w->job;
+	bool does[BENCH_NDIR] = { job_reads(job), job_writes(job) };
+	uint32_t mn, mx;
+	unsigned int d;
+
+	w->bs_var = !bench_job_bs_fixed(job);
+	w->unit = w->bs_max = job->bs;
+	if (!w->bs_var)
+		return;
+	w->unit = UINT32_MAX;
+	w->bs_max = 0;
+	for (d = 0; d < BENCH_NDIR; d++) {
+		if (!does[d])
+			continue;
+		bench_job_bs(job, d, &mn, &mx);
+		if (mn < w->unit)
+			w->unit = mn;
+		if (mx > w->bs_max)
+			w->bs_max = mx;
+	}
+}
+
 static int worker_setup(struct bench_worker *w)
 {
 	const struct bench_job *job = w->job;
@@ -397,12 +448,13 @@ static int worker_setup(struct bench_worker *w)
 				job->size ? job->offset + job->size : 0);
 	if (err)
 		return err;
+	io_sizes(w);
 	len = job->size;
 	if (!len)
 		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
 	if (job->offset + len > w->target.size && w->target.size)
 		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
-	w->nblocks = len / job->bs;
+	w->nblocks = len / w->unit;
 	if (!w->nblocks) {
 		/* Nothing to do I/O on: empty or too small. Leave nothing behind. */
 		if (w->target.created)

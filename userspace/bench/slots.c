@@ -17,10 +17,10 @@ int bench_slots_init(struct bench_slots *s, const struct bench_worker *w)
 	if (!s->slot || !s->free)
 		return -ENOMEM;
 	for (i = 0; i < s->depth; i++) {
-		s->slot[i].buf = bench_alloc_buf(w->job->bs);
+		s->slot[i].buf = bench_alloc_buf(w->bs_max);
 		if (!s->slot[i].buf)
 			return -ENOMEM;
-		bench_pattern_fill(s->slot[i].buf, w->job->bs, i, w->rng);
+		bench_pattern_fill(s->slot[i].buf, w->bs_max, i, w->rng);
 		s->free[s->nfree++] = i;
 	}
 	return 0;
@@ -47,9 +47,9 @@ bool bench_slots_next(struct bench_slots *s, struct bench_worker *w, unsigned in
 		return false;
 	*idx = s->free[s->nfree - 1];
 	sl = &s->slot[*idx];
-	if (!bench_next_io(w, &sl->dir, &sl->off))
+	if (!bench_next_io(w, &sl->dir, &sl->off, &sl->len))
 		return false;
 	s->nfree--;
-	bench_io_prep(w, sl->dir, sl->off, sl->buf);
+	bench_io_prep(w, sl->dir, sl->off, sl->buf, sl->len);
 	return true;
 }
