@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for fio-style job files: any bytes parse or are refused
+ * without a crash, and every job parsed keeps its sizes sane: each
+ * direction's smallest I/O no larger than its largest, and every size drawn
+ * within them.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <blkprio/bench.h>
+
+#include "../../userspace/bench/bench_priv.h"	/* bench_bs_pick */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bench_job base, *jobs = NULL;
+	unsigned int njobs = 0, line, i, d, k;
+	const char *bad, *why;
+	uint32_t mn, mx, len;
+	uint64_t r = 0x9e3779b97f4a7c15ULL;
+	char *text;
+
+	text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	bench_job_init(&base);
+	if (!bench_ini_parse(text, &base, &jobs, &njobs, &line, &bad)) {
+		for (i = 0; i < njobs; i++) {
+			(void)bench_job_check(&jobs[i], &why);
+			for (d = 0; d < BENCH_NDIR; d++) {
+				bench_job_bs(&jobs[i], d, &mn, &mx);
+				if (!mn || mn > mx || jobs[i].bsd[d].nsplit > BENCH_MAX_BSSPLIT)
+					abort();
+				for (k = 0; k < 64; k++) {
+					r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+					len = bench_bs_pick(&jobs[i], d, r);
+					if (len < mn || len > mx)
+						abort();
+				}
+			}
+		}
+		free(jobs);
+	}
+	free(text);
+	return 0;
+}
