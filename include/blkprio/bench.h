@@ -104,6 +104,11 @@ struct bench_job {
 	char name[64];
 	char filename[4096];		/* target spec */
 	enum bench_rw rw;
+	/* rw=NAME:MOD, as fio: a sequential job's hole after each I/O (bytes;
+	 * negative: backwards), a random job's new offset every N I/Os (the
+	 * ones between follow on sequentially) */
+	int64_t seq_add;
+	unsigned int rand_every;
 	unsigned int rwmixread;		/* percent reads for randrw/rw (default 50) */
 	uint32_t bs;			/* block size (default 4096) */
 	struct bench_bs_dir bsd[BENCH_NDIR];	/* sizes per direction, when set */

@@ -864,4 +864,53 @@ TEST(block_sizes_run)
 	unlink(path);
 }
 
+/* rw=randwrite:8: one random offset, then 7 I/Os that follow on from it. */
+TEST(random_runs_of_eight)
+{
+	static char blk[4096], zero[4096];
+	unsigned int n, b, runs = 0, written = 0, last = 0;
+	struct bench_result *r;
+	struct bench_job j;
+	char path[64];
+	bool prev = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-run8-%d", getpid());
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	j.size = 1 << 20;
+	j.io_size = 8 * 4096;
+	ASSERT_EQ(bench_job_set(&j, "rw", "randwrite:8"), 0);
+	EXPECT_EQ(j.rw, BENCH_RANDWRITE);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].ios, 8);
+	bench_results_free(r, n);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	for (b = 0; b < 256; b++) {
+		bool w;
+
+		ASSERT_EQ(pread(fd, blk, sizeof(blk), (off_t)b * 4096), sizeof(blk));
+		w = memcmp(blk, zero, sizeof(blk)) != 0;
+		if (w && !prev)
+			runs++;
+		if (w) {
+			written++;
+			last = b;
+		}
+		prev = w;
+	}
+	close(fd);
+	unlink(path);
+	EXPECT_EQ(written, 8);
+	/* one run, or two when the first reached the end and a new one began */
+	EXPECT_TRUE(runs == 1 || (runs == 2 && last == 255)) {
+		TH_LOG("%u runs", runs);
+	}
+}
+
 TEST_HARNESS_MAIN

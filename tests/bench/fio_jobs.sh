@@ -143,6 +143,28 @@ PY
 if sizes_check "$T/fio.json" && sizes_check "$T/ours.json"; then t_ok "fio_jobs.variable_sizes: I/Os and mean sizes"
 else t_fail "fio_jobs.variable_sizes: I/Os and mean sizes" "$(sizes_check "$T/fio.json" 2>&1 | tail -1) / $(sizes_check "$T/ours.json" 2>&1 | tail -1)"; fi
 
+# rw=NAME:MOD: holes, backwards (and stuck in place with a hole of -bs) and a
+# hole past the end: both tools leave the same bytes on a zeroed target
+for mod in 4k -8k -4k 2m; do
+	for who in fio ours; do
+		head -c 1m /dev/zero > "$F.$who"
+		printf '[j]\nfilename=%s\nsize=1m\nio_size=256k\nrw=write:%s\nbs=4k\nbuffer_pattern=0xaa\n' \
+			"$F.$who" "$mod" > "$T/hole.fio"
+		if [ $who = fio ]; then fio "$T/hole.fio" > /dev/null 2>&1; else
+			"$BLKPRIO" bench run --no-progress --job "$T/hole.fio" > /dev/null 2>&1; fi
+	done
+	if cmp -s "$F.fio" "$F.ours" && cmp -s -n 1 "$F.fio" <(printf '\252'); then
+		t_ok "fio_jobs.rw=write:$mod"
+	else
+		t_fail "fio_jobs.rw=write:$mod" "$(cmp "$F.fio" "$F.ours" 2>&1)"
+	fi
+	rm -f "$F.fio" "$F.ours"
+done
+# a new random offset every 8 I/Os: the same jobs and bytes
+printf '[global]\nfilename=%s\nsize=4m\n[r]\nrw=randread:8\n[w]\nstonewall\nrw=randwrite:8\nbs=16k\n' \
+	"$F" > "$T/seq8.fio"
+same "rw=randread:8" "$T/seq8.fio"
+
 # what is measured and reported changes, not what moves
 cat > "$T/report.fio" <<JOB
 [global]
@@ -196,7 +218,7 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
-	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0; do
+	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0 rw=read:abc; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -29,6 +29,8 @@ struct bench_worker {
 	 * units of the smallest I/O (bs when every I/O is bs long) */
 	uint64_t nblocks, seq_next;
 	uint32_t unit, bs_max;		/* the smallest and the largest I/O */
+	int64_t hole;			/* rw=NAME:SIZE, in units */
+	uint64_t seq_run;		/* rw=randNAME:N: sequential I/Os still to go */
 	bool bs_var;			/* sizes drawn per I/O (bsrange, bssplit, bs=R,W) */
 	uint64_t perm_i, perm_key[4];
 	unsigned int perm_half;

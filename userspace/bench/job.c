@@ -300,6 +300,51 @@ struct job_opt {
 static int set_prio(struct bench_job *job, const char *v) { return set_prio_class(job, v, false); }
 static int set_class(struct bench_job *job, const char *v) { return set_prio_class(job, v, true); }
 
+static bool rw_random(enum bench_rw rw)
+{
+	return rw == BENCH_RANDREAD || rw == BENCH_RANDWRITE || rw == BENCH_RANDRW;
+}
+
+/*
+ * rw=NAME[:MOD]: for a sequential job MOD is a size, the hole after every
+ * I/O (negative: the job goes backwards); for a random one a count, a new
+ * random offset every MOD I/Os.
+ */
+static int set_rw(struct bench_job *job, const char *v)
+{
+	const struct job_name *t;
+	const char *mod = strchr(v, ':');
+	size_t n = mod ? (size_t)(mod - v) : strlen(v);
+	uint64_t x;
+	long long c;
+
+	for (t = rw_values; t->name; t++)
+		if (strlen(t->name) == n && !strncmp(v, t->name, n))
+			break;
+	if (!t->name)
+		return -EINVAL;
+	if (!mod) {
+		job->rw = t->value;
+		job->seq_add = 0;
+		job->rand_every = 0;
+		return 0;
+	}
+	mod++;
+	if (rw_random(t->value)) {
+		if (parse_int_range(mod, 1, 1 << 30, &c))
+			return -EINVAL;
+		job->rand_every = (unsigned int)c;
+		job->seq_add = 0;
+	} else {
+		if (parse_size(mod + (*mod == '-'), 0, &x) || x > (1ull << 62))
+			return -EINVAL;
+		job->seq_add = *mod == '-' ? -(int64_t)x : (int64_t)x;
+		job->rand_every = 0;
+	}
+	job->rw = t->value;
+	return 0;
+}
+
 static int set_rwmixwrite(struct bench_job *job, const char *v)
 {
 	if (set_uint(v, 0, 100, &job->rwmixread))
@@ -348,7 +393,7 @@ static int set_thinktime_blocks(struct bench_job *job, const char *v)
 /* Rows in fio's names; aliases are rows of their own. */
 static const struct job_opt job_opts[] = {
 	STR("name", name), STR("filename", filename),
-	ENUM("rw", rw, rw_values), ENUM("readwrite", rw, rw_values),
+	FUNC("rw", set_rw), FUNC("readwrite", set_rw),
 	UINT("rwmixread", rwmixread, 0, 100), FUNC("rwmixwrite", set_rwmixwrite),
 	FUNC("bs", bench_bs_set), FUNC("blocksize", bench_bs_set),
 	FUNC("bsrange", bench_bs_set_range), FUNC("blocksize_range", bench_bs_set_range),
@@ -505,6 +550,10 @@ int bench_job_check(const struct bench_job *job, const char **why)
 	}
 	if (job->direct && (!sizes_fit(job, 512) || job->offset % 512)) {
 		*why = "direct I/O needs bs and offset in multiples of 512";
+		return -EINVAL;
+	}
+	if (job->seq_add % (int64_t)job->bs) {
+		*why = "the hole of rw=NAME:SIZE must be a multiple of bs";
 		return -EINVAL;
 	}
 	if (job->verify && !bench_job_bs_fixed(job)) {

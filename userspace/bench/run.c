@@ -164,6 +164,42 @@ static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t blk,
 	return (uint32_t)len;
 }
 
+/*
+ * The unit of the next I/O: the sequential cursor, or a new random one (with
+ * rw=randNAME:N every N I/Os, the ones between going on from the last).
+ */
+static uint64_t next_blk(struct bench_worker *w)
+{
+	if (!job_random(w->job))
+		return w->seq_next;
+	if (w->seq_run && w->seq_next < w->nblocks) {
+		w->seq_run--;
+		return w->seq_next;
+	}
+	w->seq_run = w->job->rand_every ? w->job->rand_every - 1 : 0;
+	return perm_next(w);
+}
+
+/*
+ * After an I/O of len bytes at unit blk: where a sequence goes on, past the
+ * hole of rw=NAME:SIZE. Past either end a sequential job wraps as fio wraps
+ * it (backwards: to the end plus the hole), and a random run takes a new
+ * random offset.
+ */
+static void seq_advance(struct bench_worker *w, uint64_t blk, uint32_t len)
+{
+	int64_t n = (int64_t)w->nblocks, next;
+
+	next = (int64_t)blk + (w->bs_var ? (len + w->unit - 1) / w->unit : 1) + w->hole;
+	if (job_random(w->job)) {
+		w->seq_next = next < n ? (uint64_t)next : w->nblocks;
+		return;
+	}
+	if (next >= n || next < 0)
+		next = w->hole < 0 ? n + w->hole : 0;
+	w->seq_next = next > 0 ? (uint64_t)next : 0;
+}
+
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len)
 {
 	const struct bench_job *job = w->job;
@@ -194,15 +230,11 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	default:
 		*dir = xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
 	}
-	blk = job_random(job) ? perm_next(w) : w->seq_next;
+	blk = next_blk(w);
 	*off = job->offset + blk * w->unit;
 	*len = w->bs_var ? io_len(w, *dir, blk, total) : job->bs;
-	if (!job_random(job)) {
-		/* a drawn size was cut at the region's end: the next pass starts over */
-		w->seq_next += w->bs_var ? (*len + w->unit - 1) / w->unit : 1;
-		if (w->seq_next >= w->nblocks)
-			w->seq_next = 0;
-	}
+	if (!job_random(job) || job->rand_every > 1)
+		seq_advance(w, blk, *len);
 	if (rate_wait(w, *dir, *len) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
 	w->moved += *len;
@@ -467,6 +499,8 @@ static int worker_setup(struct bench_worker *w)
 		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
 	if (job_random(job))
 		perm_setup(w);
+	/* backwards too starts at the region's start, then wraps (as fio 3.33) */
+	w->hole = job->seq_add / (int64_t)w->unit;
 	if (job->verify && job_writes(job)) {
 		w->written = calloc(w->nblocks / 8 + 1, 1);
 		if (job->verify_backlog)

@@ -60,7 +60,7 @@ static void run_usage(FILE *out)
 		"Usage: blkprio bench run [OPTIONS] { TARGET | --job FILE }\n\n"
 		"Run a job on TARGET (a file, a block device, or img:PATH for a qcow2 image).\n"
 		"Options as fio names them (--name=VALUE or --name VALUE):\n"
-		"  --rw {read|write|randread|randwrite|randrw|rw}  --rwmixread PCT\n"
+		"  --rw {read|write|randread|randwrite|randrw|rw}[:MOD]  --rwmixread PCT\n"
 		"  --bs SIZE[,SIZE]  --bsrange MIN-MAX[,MIN-MAX]\n"
 		"  --bssplit SIZE/PCT[:SIZE/PCT...][,...]  --size SIZE  --offset SIZE  --io_size SIZE\n"
 		"  --runtime DURATION  --time_based  --iodepth N\n"
