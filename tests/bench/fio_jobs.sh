@@ -218,7 +218,7 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
-	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0 rw=read:abc; do
+	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0 rw=read:abc io_submit_mode=later; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

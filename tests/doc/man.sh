@@ -34,7 +34,7 @@ HIDDEN=(
 	"bench run --thread" "bench run --norandommap" "bench run --invalidate"
 	"bench run --io_limit" "bench run --wait_for_previous" "bench run --randrepeat"
 	"bench run --description" "bench run --blocksize_range"
-	"bench run --timeout"
+	"bench run --timeout" "bench run --io_submit_mode"
 	"bench run --disable_clat" "bench run --disable_slat" "bench run --disable_bw_measurement"
 )
 

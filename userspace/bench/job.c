@@ -345,6 +345,16 @@ static int set_rw(struct bench_job *job, const char *v)
 	return 0;
 }
 
+/*
+ * io_submit_mode: fio's inline or offload (submission by helper threads);
+ * checked, and every I/O is submitted from its job's thread either way.
+ */
+static int set_submit_mode(struct bench_job *job, const char *v)
+{
+	(void)job;
+	return strcmp(v, "inline") && strcmp(v, "offload") ? -EINVAL : 0;
+}
+
 static int set_rwmixwrite(struct bench_job *job, const char *v)
 {
 	if (set_uint(v, 0, 100, &job->rwmixread))
@@ -403,6 +413,7 @@ static const struct job_opt job_opts[] = {
 	FUNC("runtime", set_runtime), FUNC("timeout", set_runtime),
 	FLAG("time_based", time_based),
 	UINT("iodepth", iodepth, 1, 4096), ENUM("ioengine", engine, engine_values),
+	FUNC("io_submit_mode", set_submit_mode),
 	FLAG("direct", direct), { .name = "buffered", .kind = O_NOTFLAG, .bare = true, F(direct) },
 	UINT("fsync", fsync_every, 0, 1 << 30), UINT("fdatasync", fdatasync_every, 0, 1 << 30),
 	FLAG("end_fsync", end_fsync),
