@@ -57,6 +57,12 @@ struct bench_worker {
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
+/* Random offsets (randread, randwrite, randrw). */
+static inline bool bench_rw_random(enum bench_rw rw)
+{
+	return rw == BENCH_RANDREAD || rw == BENCH_RANDWRITE || rw == BENCH_RANDRW;
+}
+
 /* The run is stopped, or the worker's group is (exitall). */
 static inline bool bench_stopped(const struct bench_worker *w)
 {

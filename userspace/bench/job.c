@@ -300,11 +300,6 @@ struct job_opt {
 static int set_prio(struct bench_job *job, const char *v) { return set_prio_class(job, v, false); }
 static int set_class(struct bench_job *job, const char *v) { return set_prio_class(job, v, true); }
 
-static bool rw_random(enum bench_rw rw)
-{
-	return rw == BENCH_RANDREAD || rw == BENCH_RANDWRITE || rw == BENCH_RANDRW;
-}
-
 /*
  * rw=NAME[:MOD]: for a sequential job MOD is a size, the hole after every
  * I/O (negative: the job goes backwards); for a random one a count, a new
@@ -330,7 +325,7 @@ static int set_rw(struct bench_job *job, const char *v)
 		return 0;
 	}
 	mod++;
-	if (rw_random(t->value)) {
+	if (bench_rw_random(t->value)) {
 		if (parse_int_range(mod, 1, 1 << 30, &c))
 			return -EINVAL;
 		job->rand_every = (unsigned int)c;

@@ -44,8 +44,7 @@ static bool job_reads(const struct bench_job *job)
 
 static bool job_random(const struct bench_job *job)
 {
-	return job->rw == BENCH_RANDREAD || job->rw == BENCH_RANDWRITE ||
-	       job->rw == BENCH_RANDRW;
+	return bench_rw_random(job->rw);
 }
 
 /*
