@@ -100,6 +100,26 @@ struct bench_bs_dir {
 	struct { uint32_t bs, pct; } split[BENCH_MAX_BSSPLIT];
 };
 
+/* random_distribution: where random offsets go (fio's names and parameters) */
+enum bench_distr_kind {
+	BENCH_DIST_RANDOM, BENCH_DIST_ZIPF, BENCH_DIST_PARETO, BENCH_DIST_NORMAL,
+	BENCH_DIST_ZONED, BENCH_DIST_ZONED_ABS,
+};
+#define BENCH_ZONE_PICKS 100		/* one per percent of the accesses */
+struct bench_zone_pick {
+	uint64_t lo, hi;		/* percent of the region, or bytes (zoned_abs) */
+};
+struct bench_distr {
+	enum bench_distr_kind kind;
+	double param;			/* zipf theta, pareto h, normal deviation (%) */
+	double center;			/* 0..1, or -1: a random spreading offset */
+	bool zoned[BENCH_NDIR];		/* the direction has zones (else uniform) */
+	struct bench_zone_pick pick[BENCH_NDIR][BENCH_ZONE_PICKS];
+};
+
+/* fio's job logs, by type */
+enum bench_log_type { BENCH_LOG_BW, BENCH_LOG_LAT, BENCH_LOG_IOPS, BENCH_NLOG };
+
 struct bench_job {
 	char name[64];
 	char filename[4096];		/* target spec */
@@ -112,8 +132,12 @@ struct bench_job {
 	unsigned int rwmixread;		/* percent reads for randrw/rw (default 50) */
 	uint32_t bs;			/* block size (default 4096) */
 	struct bench_bs_dir bsd[BENCH_NDIR];	/* sizes per direction, when set */
+	struct bench_distr distr;	/* random_distribution (default uniform) */
+	uint32_t ba[BENCH_NDIR];	/* blockalign: random offsets' multiple (0: min size) */
+	bool norandommap;		/* random offsets may repeat within a pass */
 	uint64_t size;			/* region size; 0 = the target's size */
 	uint64_t offset;		/* region start */
+	uint64_t offset_increment;	/* copy N of numjobs starts N times further */
 	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
 	uint64_t runtime_ns;		/* stop after this long (0 = none) */
 	bool time_based;		/* keep going until runtime_ns */
@@ -155,6 +179,13 @@ struct bench_job {
 	double percentiles[BENCH_MAX_PCTS];	/* percentile_list, ascending */
 	unsigned int npercentiles;	/* 0: fio's default list */
 	bool exitall;			/* when this job ends, its group ends */
+	/* write_bw_log, write_lat_log, write_iops_log: NAME_TYPE.N.log in the
+	 * working folder (NAME: the job's name unless given) */
+	bool log_on[BENCH_NLOG];
+	char log_name[BENCH_NLOG][128];
+	uint32_t log_avg_ms;		/* one entry per window (0: per I/O) */
+	bool log_offset, log_prio, log_max_value;
+	bool per_job_logs;		/* the copy's number in the name (default) */
 	bool no_lat;			/* gtod_reduce/disable_lat: no clock reads per I/O */
 	unsigned int numjobs;		/* copies of the job run at once */
 	int ioprio;			/* -1: leave, else IOPRIO_PRIO_VALUE */

@@ -2,6 +2,7 @@
 /* The bench engine: histogram accuracy, verify, engines and depths, jobs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -911,6 +912,158 @@ TEST(random_runs_of_eight)
 	EXPECT_TRUE(runs == 1 || (runs == 2 && last == 255)) {
 		TH_LOG("%u runs", runs);
 	}
+}
+
+/* A worker over n blocks of 4 KiB for the offset draws, as a run sets it up. */
+static void off_worker(struct bench_worker *w, struct bench_job *j, uint64_t n)
+{
+	memset(w, 0, sizeof(*w));
+	w->job = j;
+	w->nblocks = n;
+	w->unit = j->bs;
+	w->rng = 0x2545f4914f6cdd1dULL;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return (x < y) - (x > y);
+}
+
+/* The share of the draws that the hottest k blocks took. */
+static double top_share(unsigned int *count, uint64_t n, uint64_t k, unsigned int draws)
+{
+	uint64_t i, sum = 0;
+
+	qsort(count, n, sizeof(count[0]), cmp_desc);
+	for (i = 0; i < k; i++)
+		sum += count[i];
+	return (double)sum / draws;
+}
+
+/* random_distribution and blockalign: fio's parameters, checks and shapes. */
+TEST(offset_distributions)
+{
+	static const char *const bad[][2] = {
+		{ "random_distribution", "zipf:1" }, { "random_distribution", "zipf:x" },
+		{ "random_distribution", "pareto:1" }, { "random_distribution", "pareto:0" },
+		{ "random_distribution", "normal:100" }, { "random_distribution", "zipf:1.2:1.5" },
+		{ "random_distribution", "zoned:50/5:30/15" }, { "random_distribution", "zoned" },
+		{ "random_distribution", "zoned:101/5" }, { "random_distribution", "zoned:60/50:40/60" },
+		{ "random_distribution", "gauss" }, { "random_distribution", "random:1" },
+		{ "random_distribution", "zoned_abs:50/1x:50/1m" }, { "blockalign", "0" },
+		{ "blockalign", "4k,x" },
+	};
+	const unsigned int draws = 200000;
+	unsigned int *count = calloc(16384, sizeof(*count)), zone[4] = { 0 }, i, odd = 0;
+	struct bench_worker w;
+	struct bench_job j;
+	uint64_t off, n = 10000;
+	double z, share;
+	const char *why;
+
+	ASSERT_NE(count, NULL);
+	bench_job_init(&j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(bench_job_set(&j, bad[i][0], bad[i][1]), -EINVAL) {
+			TH_LOG("%s=%s", bad[i][0], bad[i][1]);
+		}
+	EXPECT_EQ(j.distr.kind, BENCH_DIST_RANDOM);
+	/* zoned: 50% to the first 5%, 30% to the next 15%, 20% to the rest */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "zoned:50/5:30/15:20/"), 0);
+	off_worker(&w, &j, n);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	for (i = 0; i < draws; i++) {
+		off = bench_off_next(&w, i & 1 ? BENCH_DIR_WRITE : BENCH_DIR_READ) / 4096;
+		zone[off < 500 ? 0 : off < 2000 ? 1 : off < n ? 2 : 3]++;
+	}
+	EXPECT_EQ(zone[3], 0);
+	EXPECT_LT(abs((int)zone[0] - (int)(draws / 2)), draws / 100);
+	EXPECT_LT(abs((int)zone[1] - (int)(draws * 3 / 10)), draws / 100);
+	/* zoned_abs, writes only: reads stay uniform */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "zoned_abs:,60/1m:40/3m"), 0);
+	off_worker(&w, &j, 4096);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	memset(zone, 0, sizeof(zone));
+	for (i = 0; i < draws; i++) {
+		off = bench_off_next(&w, BENCH_DIR_WRITE);
+		zone[off < (1 << 20) ? 0 : off < (4 << 20) ? 1 : 2]++;
+		if (bench_off_next(&w, BENCH_DIR_READ) >= (4 << 20))
+			zone[3]++;
+	}
+	EXPECT_EQ(zone[2], 0);
+	EXPECT_LT(abs((int)zone[0] - (int)(draws * 6 / 10)), draws / 100);
+	EXPECT_LT(abs((int)zone[3] - (int)(draws * 3 / 4)), draws / 100);
+	/* zones past the region: refused when the run sets up */
+	off_worker(&w, &j, 512);
+	EXPECT_EQ(bench_off_setup(&w), -ERANGE);
+	/* the shapes below over a power of two of blocks, where fio's spreading
+	 * (rank times the golden ratio, modulo the blocks) is one to one */
+	n = 8192;
+	/* pareto 0.2: the hottest 20% of the blocks take 80% of the I/Os */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "pareto:0.2"), 0);
+	off_worker(&w, &j, n);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	memset(count, 0, 16384 * sizeof(*count));
+	for (i = 0; i < draws; i++)
+		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	share = top_share(count, n, n / 5, draws);
+	EXPECT_LT(fabs(share - 0.8), 0.02) {
+		TH_LOG("pareto top 20%%: %.3f", share);
+	}
+	/* zipf 1.1: the hottest block takes 1/zeta(n), the next 2^-1.1 of that */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "zipf:1.1"), 0);
+	off_worker(&w, &j, n);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	memset(count, 0, 16384 * sizeof(*count));
+	for (i = 0; i < draws; i++)
+		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	for (z = 0, i = 1; i <= n; i++)
+		z += pow(i, -1.1);
+	qsort(count, n, sizeof(count[0]), cmp_desc);
+	EXPECT_LT(fabs((double)count[0] / draws - 1 / z), 0.005);
+	EXPECT_LT(fabs((double)count[1] / draws - pow(0.5, 1.1) / z), 0.005);
+	/* normal: the densest sixth (two standard deviations) takes about 68% */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "normal"), 0);
+	off_worker(&w, &j, n);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	memset(count, 0, 16384 * sizeof(*count));
+	for (i = 0; i < draws; i++)
+		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	share = top_share(count, n, n / 6, draws);
+	EXPECT_LT(fabs(share - 0.683), 0.03) {
+		TH_LOG("normal densest sixth: %.3f", share);
+	}
+	/* blockalign 1k, bs 4k: offsets at 1k steps, the last I/O inside the region */
+	ASSERT_EQ(bench_job_set(&j, "random_distribution", "random"), 0);
+	ASSERT_EQ(bench_job_set(&j, "blockalign", "1k"), 0);
+	off_worker(&w, &j, 64);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	EXPECT_FALSE(w.off.map);	/* as fio: blockalign turns the map off */
+	for (i = 0; i < 10000; i++) {
+		off = bench_off_next(&w, BENCH_DIR_WRITE);
+		EXPECT_EQ(off % 1024, 0);
+		EXPECT_LE(off + 4096, 64 * 4096);
+		odd += off % 4096 != 0;
+	}
+	EXPECT_GT(odd, 5000);
+	/* verify cannot check overlapping writes */
+	snprintf(j.filename, sizeof(j.filename), "/dev/null");
+	j.verify = true;
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	EXPECT_NE(strstr(why, "blockalign"), NULL);
+	/* the random map: every block once a pass */
+	bench_job_init(&j);
+	off_worker(&w, &j, 1000);
+	ASSERT_EQ(bench_off_setup(&w), 0);
+	EXPECT_TRUE(w.off.map);
+	memset(count, 0, 16384 * sizeof(*count));
+	for (i = 0; i < 1000; i++)
+		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	for (i = 0; i < 1000; i++)
+		EXPECT_EQ(count[i], 1);
+	free(count);
 }
 
 TEST_HARNESS_MAIN

@@ -165,6 +165,133 @@ printf '[global]\nfilename=%s\nsize=4m\n[r]\nrw=randread:8\n[w]\nstonewall\nrw=r
 	"$F" > "$T/seq8.fio"
 same "rw=randread:8" "$T/seq8.fio"
 
+# fio's logs: the same files, and per I/O the same direction, size, offset
+# and priority columns; log_avg_msec windows per direction with size 0
+cat > "$T/logs.fio" <<JOB
+[global]
+filename=$F
+size=1m
+bs=64k
+[seq]
+rw=write
+write_bw_log=lg
+write_lat_log=lg
+write_iops_log
+log_offset=1
+[win]
+stonewall
+rw=read
+numjobs=2
+write_bw_log=lw
+write_lat_log=lw
+log_avg_msec=100
+rate=2m
+JOB
+logs_of() {	# WHO: the logs of one tool, in $T/logs.WHO
+	rm -rf "$T/logs.$1" "$F"; mkdir "$T/logs.$1"
+	if [ "$1" = fio ]; then (cd "$T/logs.$1" && command fio "$T/logs.fio" > /dev/null 2>&1)
+	else (cd "$T/logs.$1" && "$BLKPRIO" bench run --no-progress --job "$T/logs.fio" > /dev/null 2>&1); fi
+}
+logs_of fio; logs_of ours
+if python3 - "$T/logs.fio" "$T/logs.ours" <<'PY'; then t_ok "fio_jobs.write_logs"
+import os, sys
+a, b = sys.argv[1:3]
+rows = lambda d, f: [l.split(', ') for l in open(os.path.join(d, f)).read().splitlines()]
+# fio also writes _slat and _clat: here one latency is measured, the total
+theirs = sorted(f for f in os.listdir(a) if '_slat' not in f and '_clat' not in f)
+assert theirs == sorted(os.listdir(b)), (theirs, sorted(os.listdir(b)))
+for f in theirs:
+    x, y = rows(a, f), rows(b, f)
+    if f.startswith('lg'):	# per I/O: 16 writes in offset order
+        assert len(x) == len(y) == 16, (f, len(x), len(y))
+        assert [r[2:] for r in x] == [r[2:] for r in y], (f, x[:2], y[:2])
+        assert int(y[0][1]) > 0
+    else:			# 100 ms windows of a 0.5 s job
+        assert 3 <= len(x) <= 6 and 3 <= len(y) <= 6, (f, len(x), len(y))
+        assert {tuple(r[2:]) for r in x} == {tuple(r[2:]) for r in y} == {('0', '0', '0')}, f
+        if '_bw' in f:		# KiB/s, about the 2 MiB/s cap
+            assert all(1000 < int(r[1]) < 4000 for r in y), y
+PY
+else t_fail "fio_jobs.write_logs" "$(ls "$T/logs.fio" "$T/logs.ours" | tr '\n' ' ')"; fi
+
+# random_distribution and blockalign: where the I/Os went, from both tools'
+# offset logs, against each other and against the promise
+cat > "$T/distr.fio" <<JOB
+[global]
+filename=$F
+size=4m
+io_size=16m
+bs=4k
+rw=randread
+norandommap
+write_iops_log
+log_offset=1
+[zoned]
+random_distribution=zoned:50/5:30/15:20/
+[zoned_abs]
+random_distribution=zoned_abs:60/512k:40/1536k
+[pareto]
+random_distribution=pareto:0.2
+[zipf]
+random_distribution=zipf:1.1
+[normal]
+random_distribution=normal
+[aligned]
+blockalign=1k
+JOB
+rm -rf "$T/distr.fio.d" "$T/distr.ours.d"; mkdir "$T/distr.fio.d" "$T/distr.ours.d"
+rm -f "$F"; (cd "$T/distr.fio.d" && command fio "$T/distr.fio" > /dev/null 2>&1)
+rm -f "$F"; (cd "$T/distr.ours.d" && "$BLKPRIO" bench run --no-progress --job "$T/distr.fio" > /dev/null 2>&1)
+distr() {	# DIR: one line per job, the figures the promise is about
+	python3 - "$1" <<'PY'
+import collections, os, sys
+d = sys.argv[1]
+for n, name in enumerate(('zoned', 'zoned_abs', 'pareto', 'zipf', 'normal', 'aligned'), 1):
+    offs = [int(l.split(', ')[4]) for l in open(os.path.join(d, f'{name}_iops.{n}.log'))]
+    assert len(offs) == 4096 and max(offs) <= (4 << 20) - 4096, (name, len(offs), max(offs))
+    top = sorted(collections.Counter(offs).values(), reverse=True)
+    share = lambda k: sum(top[:k]) / len(offs)
+    if name == 'zoned':
+        f = (sum(o < 0.05 * (4 << 20) for o in offs) / 4096,
+             sum(0.05 * (4 << 20) <= o < 0.2 * (4 << 20) for o in offs) / 4096)
+    elif name == 'zoned_abs':
+        f = (sum(o < 512 << 10 for o in offs) / 4096, sum(o >= 2 << 20 for o in offs))
+    elif name == 'aligned':
+        f = (sum(o % 1024 for o in offs), sum(o % 4096 != 0 for o in offs) / 4096)
+    else:	# the hottest 20% of the 1024 blocks, and the hottest one
+        f = (share(205), share(1))
+    print(name, ' '.join('%.3f' % x for x in f))
+PY
+}
+if python3 - <(distr "$T/distr.fio.d") <(distr "$T/distr.ours.d") <<'PY'; then t_ok "fio_jobs.random_distribution"
+import sys
+read = lambda p: {l.split()[0]: [float(x) for x in l.split()[1:]] for l in open(p)}
+a, b = read(sys.argv[1]), read(sys.argv[2])
+assert a.keys() == b.keys(), (a, b)
+promise = {'zoned': [0.5, 0.3], 'zoned_abs': [0.6, 0], 'aligned': [0, 0.75]}
+for k in a:
+    for i, (x, y) in enumerate(zip(a[k], b[k])):
+        tol = 0.04 if x < 1 else 0
+        assert abs(x - y) <= max(tol, 0.12 * x), (k, i, 'fio', x, 'ours', y)
+        if k in promise:
+            assert abs(y - promise[k][i]) <= 0.04, (k, i, y, promise[k][i])
+PY
+else t_fail "fio_jobs.random_distribution" "fio: $(distr "$T/distr.fio.d" 2>&1 | tr '\n' ';') ours: $(distr "$T/distr.ours.d" 2>&1 | tr '\n' ';')"; fi
+
+# offset_increment: each copy writes its own region; the files are the same
+for who in fio ours; do
+	rm -f "$F"
+	printf '[j]\nfilename=%s\nsize=64k\nrw=write\nnumjobs=3\noffset_increment=1m\nbuffer_pattern=0xab\n' \
+		"$F" > "$T/inc.fio"
+	if [ $who = fio ]; then fio "$T/inc.fio" > /dev/null 2>&1; else
+		"$BLKPRIO" bench run --no-progress --job "$T/inc.fio" > /dev/null 2>&1; fi
+	mv "$F" "$F.$who"
+done
+if cmp -s "$F.fio" "$F.ours" && [ "$(stat -c %s "$F.ours")" = $(((2 << 20) + (64 << 10))) ] &&
+   cmp -s -n 1 -i $((1 << 20)):0 "$F.ours" <(printf '\253'); then t_ok "fio_jobs.offset_increment"
+else t_fail "fio_jobs.offset_increment" "$(cmp "$F.fio" "$F.ours" 2>&1; ls -l "$F.fio" "$F.ours")"; fi
+rm -f "$F.fio" "$F.ours"
+
 # what is measured and reported changes, not what moves
 cat > "$T/report.fio" <<JOB
 [global]
@@ -218,7 +345,11 @@ if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
-	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0 rw=read:abc io_submit_mode=later; do
+	 buffer_pattern=0xzz bssplit=4k/60:8k/50:16k:32k bsrange=4k-x bs=0 rw=read:abc io_submit_mode=later \
+	 random_distribution=zipf:1 random_distribution=pareto:1 random_distribution=normal:100 \
+	 random_distribution=zipf:1.2:1.5 random_distribution=zoned:50/5:30/15 \
+	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
+	 offset_increment=x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -4,6 +4,7 @@
 #define BLKPRIO_BENCH_PRIV_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <blkprio/bench.h>
 
@@ -18,12 +19,50 @@ struct bench_cpu {
 	uint64_t usr_ns, sys_ns;
 };
 
+static inline uint64_t bench_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* A worker's random offsets (offset.c): the map and the distribution's state. */
+struct bench_off {
+	bool map;			/* every block once a pass (fio's random map) */
+	uint64_t perm_i, perm_key[4];
+	unsigned int perm_half;
+	uint32_t align[BENCH_NDIR];	/* offsets are multiples of this, */
+	uint64_t slots[BENCH_NDIR];	/* and this many fit in the region */
+	uint64_t rand_off;		/* spreads the distribution's hot ranks */
+	double zetan, eta, alpha;	/* zipf */
+	double pareto_pow;
+	uint64_t stddev;		/* normal, in blocks */
+};
+
+/* A worker's open logs (iolog.c) and their log_avg_msec windows. */
+struct bench_log_win {
+	uint64_t lat_sum, lat_n, lat_max, lat_last_ms;
+	uint64_t bytes, ios;		/* since the last rate entry */
+};
+struct bench_log {
+	bool any;
+	FILE *f[BENCH_NLOG];
+	uint64_t epoch_ns;		/* time 0 of the entries: counting's start */
+	uint64_t rate_prev_ms, rate_last_ms;
+	struct bench_log_win win[BENCH_NDIR];
+};
+
 /* A worker: one copy of a job. */
 struct bench_worker {
 	const struct bench_job *job;
 	struct bench_result *res;
 	struct bench_target target;
 	unsigned int index;
+	unsigned int number;		/* 1.. over the whole run (fio's job number) */
+	uint64_t base;			/* where its region starts (offset_increment) */
 	uint64_t rng;			/* xorshift state */
 	/* offsets: sequential cursor, or a permutation of the blocks, in
 	 * units of the smallest I/O (bs when every I/O is bs long) */
@@ -32,8 +71,8 @@ struct bench_worker {
 	int64_t hole;			/* rw=NAME:SIZE, in units */
 	uint64_t seq_run;		/* rw=randNAME:N: sequential I/Os still to go */
 	bool bs_var;			/* sizes drawn per I/O (bsrange, bssplit, bs=R,W) */
-	uint64_t perm_i, perm_key[4];
-	unsigned int perm_half;
+	struct bench_off off;		/* random offsets */
+	struct bench_log log;
 	uint64_t moved, writes_since_sync;
 	uint64_t start_ns, deadline_ns;
 	uint8_t *written;		/* verify: bitmap of blocks written */
@@ -90,6 +129,23 @@ int bench_bs_set(struct bench_job *job, const char *v);
 int bench_bs_set_range(struct bench_job *job, const char *v);
 int bench_bs_set_split(struct bench_job *job, const char *v);
 uint32_t bench_bs_pick(const struct bench_job *job, enum bench_dir d, uint64_t r);
+/* The text of each of fio's per-direction fields "R,W,T" (cut in buf). */
+int bench_dir_fields(char *buf, const char *f[3]);
+
+/* offset.c: random_distribution and blockalign; a worker's random offsets
+ * (set up once its region is known: -ERANGE for zones past it), the next
+ * one for direction d in bytes from the region's start. */
+int bench_distr_set(struct bench_job *job, const char *v);
+int bench_ba_set(struct bench_job *job, const char *v);
+int bench_off_setup(struct bench_worker *w);
+uint64_t bench_off_next(struct bench_worker *w, enum bench_dir d);
+/* iolog.c: open the job's logs (-errno), start their clock (again after
+ * ramp_time), log a counted I/O, close them (-EIO when a write failed). */
+int bench_log_open(struct bench_worker *w);
+void bench_log_start(struct bench_worker *w, uint64_t now);
+void bench_log_io(struct bench_worker *w, enum bench_dir d, uint64_t off, uint32_t len,
+		  uint64_t lat_ns);
+int bench_log_close(struct bench_worker *w);
 /* After a completed write: fsync policy. */
 int bench_maybe_sync(struct bench_worker *w, bool force);
 

@@ -28,21 +28,17 @@ static int one_size(const char *v, uint32_t *out)
 }
 
 /*
- * fio's per-direction list "R,W,T": an empty field leaves its direction as it
- * was, and the last field goes on to the directions after it unless a comma
- * ends the list ("8k,32k" is 32k for writes and trims, "8k,32k," not for
- * trims). Trims are checked, then dropped: no trims here. All or nothing.
+ * fio's per-direction list "R,W,T" cut into its fields in buf: f[i] is the
+ * text of direction i (read, write, trim). An empty field leaves its
+ * direction as it was, and the last field goes on to the directions after
+ * it unless a comma ends the list ("8k,32k" is 32k for writes and trims,
+ * "8k,32k," not for trims).
  */
-static int set_per_dir(struct bench_job *job, const char *v, bs_setter fn)
+int bench_dir_fields(char *buf, const char *f[3])
 {
-	struct bench_bs_dir dirs[BENCH_NDIR], trim;
-	char buf[1024], *f[3], *p;
 	unsigned int n = 1, i;
-	uint32_t lo = 0, mn, mx;
+	char *p;
 
-	if (strlen(v) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, v);
 	f[0] = buf;
 	for (p = buf; *p; p++) {
 		if (*p != ',')
@@ -52,13 +48,33 @@ static int set_per_dir(struct bench_job *job, const char *v, bs_setter fn)
 		*p = '\0';
 		f[n++] = p + 1;
 	}
+	for (i = n; i < 3; i++)
+		f[i] = f[n - 1];
+	return 0;
+}
+
+/* bs, bsrange, bssplit: per direction; trims are checked, then dropped (no
+ * trims here). All or nothing. */
+static int set_per_dir(struct bench_job *job, const char *v, bs_setter fn)
+{
+	struct bench_bs_dir dirs[BENCH_NDIR], trim;
+	char buf[1024];
+	const char *f[3];
+	unsigned int i;
+	uint32_t lo = 0, mn, mx;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	if (bench_dir_fields(buf, f))
+		return -EINVAL;
 	memcpy(dirs, job->bsd, sizeof(dirs));
 	for (i = 0; i < 3; i++) {
 		struct bench_bs_dir *d = i < BENCH_NDIR ? &dirs[i] : &trim;
 		char x[sizeof(buf)];
 
 		/* a copy: the setters cut their field up */
-		strcpy(x, f[i < n ? i : n - 1]);
+		strcpy(x, f[i]);
 		if (*x && fn(d, x))
 			return -EINVAL;
 	}

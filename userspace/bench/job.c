@@ -67,6 +67,7 @@ void bench_job_init(struct bench_job *job)
 	job->randrepeat = true;
 	job->loops = 1;
 	job->thinktime_blocks = 1;
+	job->per_job_logs = true;
 }
 
 static int set_size(const char *v, uint64_t *out, uint64_t max)
@@ -390,6 +391,20 @@ static int set_percentiles(struct bench_job *job, const char *v)
 	return 0;
 }
 
+/* write_*_log[=NAME]: the log's file name starts with NAME, else the job's. */
+static int set_log(struct bench_job *job, enum bench_log_type k, const char *v)
+{
+	if (strlen(v) >= sizeof(job->log_name[k]))
+		return -EINVAL;
+	strcpy(job->log_name[k], v);
+	job->log_on[k] = true;
+	return 0;
+}
+
+static int set_bw_log(struct bench_job *job, const char *v) { return set_log(job, BENCH_LOG_BW, v); }
+static int set_lat_log(struct bench_job *job, const char *v) { return set_log(job, BENCH_LOG_LAT, v); }
+static int set_iops_log(struct bench_job *job, const char *v) { return set_log(job, BENCH_LOG_IOPS, v); }
+
 static int set_thinktime_blocks(struct bench_job *job, const char *v)
 {
 	return set_uint(v, 1, 1 << 30, &job->thinktime_blocks);
@@ -403,7 +418,10 @@ static const struct job_opt job_opts[] = {
 	FUNC("bs", bench_bs_set), FUNC("blocksize", bench_bs_set),
 	FUNC("bsrange", bench_bs_set_range), FUNC("blocksize_range", bench_bs_set_range),
 	FUNC("bssplit", bench_bs_set_split),
+	FUNC("blockalign", bench_ba_set), FUNC("ba", bench_ba_set),
+	FUNC("random_distribution", bench_distr_set), FLAG("norandommap", norandommap),
 	SIZE("size", size, 0), SIZE("offset", offset, 0),
+	SIZE("offset_increment", offset_increment, 0),
 	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),
 	FUNC("runtime", set_runtime), FUNC("timeout", set_runtime),
 	FLAG("time_based", time_based),
@@ -431,8 +449,16 @@ static const struct job_opt job_opts[] = {
 	ENUM("rate_process", rate_process, rate_process_values),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
 	FLAG("gtod_reduce", no_lat), FLAG("disable_lat", no_lat),
+	{ .name = "write_bw_log", .kind = O_FUNC, .bare = true, .set = set_bw_log },
+	{ .name = "write_lat_log", .kind = O_FUNC, .bare = true, .set = set_lat_log },
+	{ .name = "write_iops_log", .kind = O_FUNC, .bare = true, .set = set_iops_log },
+	UINT("log_avg_msec", log_avg_ms, 0, 1 << 30), FLAG("log_offset", log_offset),
+	FLAG("log_prio", log_prio), FLAG("log_max_value", log_max_value),
+	FLAG("per_job_logs", per_job_logs),
 	/* accepted for fio compatibility; they change nothing here */
-	NOP("group_reporting"), NOP("thread"), NOP("norandommap"), NOP("invalidate"),
+	NOP("group_reporting"), NOP("thread"),
+	/* fio's tiobench profile's option: without profile= fio takes and ignores it */
+	NOP("threads"), NOP("invalidate"),
 	/* the one latency measured here is fio's total latency (disable_lat,
 	 * gtod_reduce): completion and submission latency are not measured, and
 	 * the per-second samples cost no clock reads per I/O */
@@ -554,8 +580,9 @@ int bench_job_check(const struct bench_job *job, const char **why)
 		*why = "time_based needs a runtime";
 		return -EINVAL;
 	}
-	if (job->direct && (!sizes_fit(job, 512) || job->offset % 512)) {
-		*why = "direct I/O needs bs and offset in multiples of 512";
+	if (job->direct && (!sizes_fit(job, 512) || job->offset % 512 || job->offset_increment % 512 ||
+			    job->ba[BENCH_DIR_READ] % 512 || job->ba[BENCH_DIR_WRITE] % 512)) {
+		*why = "direct I/O needs bs, blockalign and offset in multiples of 512";
 		return -EINVAL;
 	}
 	if (job->seq_add % (int64_t)job->bs) {
@@ -564,6 +591,11 @@ int bench_job_check(const struct bench_job *job, const char **why)
 	}
 	if (job->verify && !bench_job_bs_fixed(job)) {
 		*why = "verify needs one block size (no bsrange, bssplit or bs per direction)";
+		return -EINVAL;
+	}
+	if (job->verify && ((job->ba[BENCH_DIR_READ] && job->ba[BENCH_DIR_READ] != job->bs) ||
+			    (job->ba[BENCH_DIR_WRITE] && job->ba[BENCH_DIR_WRITE] != job->bs))) {
+		*why = "verify needs blockalign to be bs (overlapping writes cannot be checked)";
 		return -EINVAL;
 	}
 	if (job->verify_interval && job->bs % job->verify_interval) {

@@ -19,16 +19,6 @@
 
 #include "bench_priv.h"
 
-static inline uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static bool job_writes(const struct bench_job *job)
 {
 	return job->rw == BENCH_WRITE || job->rw == BENCH_RANDWRITE ||
@@ -45,47 +35,6 @@ static bool job_reads(const struct bench_job *job)
 static bool job_random(const struct bench_job *job)
 {
 	return bench_rw_random(job->rw);
-}
-
-/*
- * Random order without repeats: a 4-round Feistel permutation over the
- * smallest even number of bits covering the blocks, cycle-walked into
- * [0, nblocks), visits every block once a pass in a well-mixed order.
- */
-static void perm_setup(struct bench_worker *w)
-{
-	unsigned int bits = 2, i;
-
-	while (bits < 64 && (1ull << bits) < w->nblocks)
-		bits += 2;
-	w->perm_half = bits / 2;
-	for (i = 0; i < 4; i++)
-		w->perm_key[i] = xorshift(&w->rng);
-	w->perm_i = 0;
-}
-
-static uint64_t feistel(const struct bench_worker *w, uint64_t x)
-{
-	uint64_t mask = (1ull << w->perm_half) - 1, l = x >> w->perm_half, r = x & mask, t;
-	unsigned int i;
-
-	for (i = 0; i < 4; i++) {
-		t = l ^ (bench_mix64(r ^ w->perm_key[i]) & mask);
-		l = r;
-		r = t;
-	}
-	return l << w->perm_half | r;
-}
-
-static uint64_t perm_next(struct bench_worker *w)
-{
-	uint64_t v = feistel(w, w->perm_i);
-
-	while (v >= w->nblocks)
-		v = feistel(w, v);
-	if (++w->perm_i == w->nblocks)
-		w->perm_i = 0;
-	return v;
 }
 
 /* Sleep until the absolute time ns (or the job is stopped). */
@@ -139,7 +88,7 @@ static bool rate_wait(struct bench_worker *w, enum bench_dir dir, uint32_t len)
 		w->rate_next_ns[dir] = bench_now_ns();
 	sleep_until(w, w->rate_next_ns[dir]);
 	if (job->rate_process == BENCH_RATE_POISSON) {
-		u = (double)((xorshift(&w->rng) >> 11) + 1) / 9007199254740993.0;
+		u = (double)((bench_xorshift(&w->rng) >> 11) + 1) / 9007199254740993.0;
 		period *= -log(u);
 	}
 	w->rate_next_ns[dir] += (uint64_t)period;
@@ -147,14 +96,14 @@ static bool rate_wait(struct bench_worker *w, enum bench_dir dir, uint32_t len)
 }
 
 /*
- * A drawn size, kept within the region from unit blk on and, for a job that
- * ends on bytes, within what is left to move (as fio, which ends on the size).
+ * A drawn size, kept within the region from pos on and, for a job that ends
+ * on bytes, within what is left to move (as fio, which ends on the size).
  */
-static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t blk,
+static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t pos,
 		       uint64_t total)
 {
-	uint64_t len = bench_bs_pick(w->job, dir, xorshift(&w->rng));
-	uint64_t room = (w->nblocks - blk) * w->unit, left = total - w->moved;
+	uint64_t len = bench_bs_pick(w->job, dir, bench_xorshift(&w->rng));
+	uint64_t room = w->nblocks * w->unit - pos, left = total - w->moved;
 
 	if (len > room)
 		len = room;
@@ -164,32 +113,33 @@ static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t blk,
 }
 
 /*
- * The unit of the next I/O: the sequential cursor, or a new random one (with
- * rw=randNAME:N every N I/Os, the ones between going on from the last).
+ * Where the next I/O starts in the region: the sequential cursor, or a new
+ * random offset (with rw=randNAME:N every N I/Os, the ones between going on
+ * from the last).
  */
-static uint64_t next_blk(struct bench_worker *w)
+static uint64_t next_pos(struct bench_worker *w, enum bench_dir dir)
 {
 	if (!job_random(w->job))
-		return w->seq_next;
+		return w->seq_next * w->unit;
 	if (w->seq_run && w->seq_next < w->nblocks) {
 		w->seq_run--;
-		return w->seq_next;
+		return w->seq_next * w->unit;
 	}
 	w->seq_run = w->job->rand_every ? w->job->rand_every - 1 : 0;
-	return perm_next(w);
+	return bench_off_next(w, dir);
 }
 
 /*
- * After an I/O of len bytes at unit blk: where a sequence goes on, past the
- * hole of rw=NAME:SIZE. Past either end a sequential job wraps as fio wraps
- * it (backwards: to the end plus the hole), and a random run takes a new
- * random offset.
+ * After an I/O of len bytes at pos: where a sequence goes on, past the hole
+ * of rw=NAME:SIZE. Past either end a sequential job wraps as fio wraps it
+ * (backwards: to the end plus the hole), and a random run takes a new random
+ * offset.
  */
-static void seq_advance(struct bench_worker *w, uint64_t blk, uint32_t len)
+static void seq_advance(struct bench_worker *w, uint64_t pos, uint32_t len)
 {
-	int64_t n = (int64_t)w->nblocks, next;
+	int64_t n = (int64_t)w->nblocks, next, blk = (int64_t)(pos / w->unit);
 
-	next = (int64_t)blk + (w->bs_var ? (len + w->unit - 1) / w->unit : 1) + w->hole;
+	next = blk + (w->bs_var ? (len + w->unit - 1) / w->unit : 1) + w->hole;
 	if (job_random(w->job)) {
 		w->seq_next = next < n ? (uint64_t)next : w->nblocks;
 		return;
@@ -202,7 +152,7 @@ static void seq_advance(struct bench_worker *w, uint64_t blk, uint32_t len)
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len)
 {
 	const struct bench_job *job = w->job;
-	uint64_t blk, total = (job->io_size ? job->io_size : w->nblocks * w->unit) *
+	uint64_t pos, total = (job->io_size ? job->io_size : w->nblocks * w->unit) *
 			      (job->loops ? job->loops : 1);
 
 	if (bench_stopped(w))
@@ -227,13 +177,13 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 		*dir = BENCH_DIR_WRITE;
 		break;
 	default:
-		*dir = xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
+		*dir = bench_xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
 	}
-	blk = next_blk(w);
-	*off = job->offset + blk * w->unit;
-	*len = w->bs_var ? io_len(w, *dir, blk, total) : job->bs;
+	pos = next_pos(w, *dir);
+	*off = w->base + pos;
+	*len = w->bs_var ? io_len(w, *dir, pos, total) : job->bs;
 	if (!job_random(job) || job->rand_every > 1)
-		seq_advance(w, blk, *len);
+		seq_advance(w, pos, *len);
 	if (rate_wait(w, *dir, *len) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
 	w->moved += *len;
@@ -258,7 +208,7 @@ void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, voi
 		return;
 	}
 	/* Change a word per write so no layer can deduplicate the blocks. */
-	tag = xorshift(&w->rng);
+	tag = bench_xorshift(&w->rng);
 	memcpy(buf, &tag, len < 8 ? len : 8);
 }
 
@@ -286,7 +236,7 @@ int bench_maybe_sync(struct bench_worker *w, bool force)
 
 static void mark_written(struct bench_worker *w, uint64_t off)
 {
-	uint64_t blk = (off - w->job->offset) / w->job->bs;
+	uint64_t blk = (off - w->base) / w->job->bs;
 
 	if (w->written)
 		w->written[blk / 8] |= 1u << (blk % 8);
@@ -294,14 +244,14 @@ static void mark_written(struct bench_worker *w, uint64_t off)
 
 static void unmark_written(struct bench_worker *w, uint64_t off)
 {
-	uint64_t blk = (off - w->job->offset) / w->job->bs;
+	uint64_t blk = (off - w->base) / w->job->bs;
 
 	w->written[blk / 8] &= ~(1u << (blk % 8));
 }
 
 static bool was_written(struct bench_worker *w, uint64_t off)
 {
-	uint64_t blk = (off - w->job->offset) / w->job->bs;
+	uint64_t blk = (off - w->base) / w->job->bs;
 
 	return !w->written || (w->written[blk / 8] & (1u << (blk % 8)));
 }
@@ -325,6 +275,7 @@ static void ramp_over(struct bench_worker *w, uint64_t now)
 	w->ios_done = 0;
 	w->start_ns = now;
 	w->ramp_end_ns = 0;
+	bench_log_start(w, now);
 	bench_cpu_thread(&w->cpu0);
 	if (w->job->engine == BENCH_IO_URING)
 		bench_cpu_io_workers(&w->io_workers0);
@@ -357,6 +308,8 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	d->bytes += ret;
 	if (!w->job->no_lat)
 		bench_hist_add(&d->lat, lat_ns);
+	if (w->log.any && !w->ramp_end_ns)
+		bench_log_io(w, dir, off, (uint32_t)ret, lat_ns);
 	atomic_store_explicit(&w->live_bytes[dir], w->live_base[dir][0] + d->bytes,
 			      memory_order_relaxed);
 	atomic_store_explicit(&w->live_ios[dir], w->live_base[dir][1] + d->ios,
@@ -423,7 +376,7 @@ static int verify_pass(struct bench_worker *w)
 	if (!w->vbuf && !(w->vbuf = bench_alloc_buf(job->bs)))
 		return -ENOMEM;
 	for (blk = 0; blk < w->nblocks && !err && !bench_stopped(w); blk++) {
-		off = job->offset + blk * job->bs;
+		off = w->base + blk * job->bs;
 		if (was_written(w, off))
 			err = verify_read(w, w->vbuf, off);
 	}
@@ -476,15 +429,15 @@ static int worker_setup(struct bench_worker *w)
 	if (job->direct)
 		flags |= BENCH_T_DIRECT;
 	err = bench_target_open(&w->target, job->filename, flags,
-				job->size ? job->offset + job->size : 0);
+				job->size ? w->base + job->size : 0);
 	if (err)
 		return err;
 	io_sizes(w);
 	len = job->size;
 	if (!len)
-		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
-	if (job->offset + len > w->target.size && w->target.size)
-		len = w->target.size > job->offset ? w->target.size - job->offset : 0;
+		len = w->target.size > w->base ? w->target.size - w->base : 0;
+	if (w->base + len > w->target.size && w->target.size)
+		len = w->target.size > w->base ? w->target.size - w->base : 0;
 	w->nblocks = len / w->unit;
 	if (!w->nblocks) {
 		/* Nothing to do I/O on: empty or too small. Leave nothing behind. */
@@ -496,8 +449,10 @@ static int worker_setup(struct bench_worker *w)
 	w->rng = (job->seed ^ (0x9e3779b97f4a7c15ULL * (w->index + 1))) | 1;
 	if (!job->randrepeat)	/* the verify pattern keeps job->seed */
 		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
-	if (job_random(job))
-		perm_setup(w);
+	if (job_random(job) && (err = bench_off_setup(w))) {
+		bench_target_close(&w->target);
+		return err;
+	}
 	/* backwards too starts at the region's start, then wraps (as fio 3.33) */
 	w->hole = job->seq_add / (int64_t)w->unit;
 	if (job->verify && job_writes(job)) {
@@ -530,6 +485,8 @@ static void *worker_main(void *arg)
 	int err;
 
 	err = worker_setup(w);
+	if (!err && (err = bench_log_open(w)))
+		bench_target_close(&w->target);
 	if (err) {
 		w->res->error = err;
 		goto out;
@@ -537,6 +494,7 @@ static void *worker_main(void *arg)
 	start_delay(w);
 	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
+	bench_log_start(w, w->start_ns);
 	if (job->ramp_ns)
 		w->ramp_end_ns = w->start_ns + job->ramp_ns;
 	if (job->runtime_ns)
@@ -568,6 +526,9 @@ static void *worker_main(void *arg)
 		if (err && !w->res->error)
 			w->res->error = err;
 	}
+	err = bench_log_close(w);
+	if (err && !w->res->error)
+		w->res->error = err;
 	free(w->written);
 	free(w->backlog_offs);
 	free(w->vbuf);
@@ -589,7 +550,8 @@ out:
 static int lay_out(const struct bench_job *job)
 {
 	struct bench_target t;
-	uint64_t off, end = job->offset + job->size;
+	uint64_t off, end = job->offset + job->size +
+			   (uint64_t)(job->numjobs ? job->numjobs - 1 : 0) * job->offset_increment;
 	size_t chunk = 1 << 20;
 	void *buf;
 	int err;
@@ -736,6 +698,9 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 			ws[n].job = &jobs[i];
 			ws[n].res = &res[n];
 			ws[n].index = j;
+			ws[n].number = n + 1;
+			/* offset_increment: each copy's region starts that much further */
+			ws[n].base = jobs[i].offset + j * jobs[i].offset_increment;
 			ws[n].stop = opts->stop;
 			/* groupid < njobs (bench_jobs_group); one flag per group */
 			ws[n].group_stop = &group_stop[jobs[i].groupid < njobs ?
