@@ -179,6 +179,7 @@ struct bench_job {
 	double percentiles[BENCH_MAX_PCTS];	/* percentile_list, ascending */
 	unsigned int npercentiles;	/* 0: fio's default list */
 	bool exitall;			/* when this job ends, its group ends */
+	bool group_reporting;		/* reported with its group's others as one */
 	/* write_bw_log, write_lat_log, write_iops_log: NAME_TYPE.N.log in the
 	 * working folder (NAME: the job's name unless given) */
 	bool log_on[BENCH_NLOG];

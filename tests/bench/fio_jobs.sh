@@ -292,6 +292,11 @@ if cmp -s "$F.fio" "$F.ours" && [ "$(stat -c %s "$F.ours")" = $(((2 << 20) + (64
 else t_fail "fio_jobs.offset_increment" "$(cmp "$F.fio" "$F.ours" 2>&1; ls -l "$F.fio" "$F.ours")"; fi
 rm -f "$F.fio" "$F.ours"
 
+# group_reporting: one entry for the group that sets it, a copy each for the other
+printf '[global]\nfilename=%s\nsize=1m\nrw=read\n[a]\nnumjobs=3\ngroup_reporting\n[b]\nstonewall\nnumjobs=2\n' \
+	"$F" > "$T/group.fio"
+same group_reporting "$T/group.fio"
+
 # what is measured and reported changes, not what moves
 cat > "$T/report.fio" <<JOB
 [global]

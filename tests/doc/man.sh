@@ -30,7 +30,7 @@ HIDDEN=(
 	"dd --object"
 	"bench --object"
 	"bench run --filename" "bench run --readwrite" "bench run --rwmixwrite"
-	"bench run --blocksize" "bench run --buffered" "bench run --group_reporting"
+	"bench run --blocksize" "bench run --buffered"
 	"bench run --thread" "bench run --threads" "bench run --ba" "bench run --invalidate"
 	"bench run --io_limit" "bench run --wait_for_previous" "bench run --randrepeat"
 	"bench run --description" "bench run --blocksize_range"

@@ -448,6 +448,7 @@ static const struct job_opt job_opts[] = {
 	ROW("rate", O_PAIR, rate), ROW("rate_iops", O_PAIR, rate_iops),
 	ENUM("rate_process", rate_process, rate_process_values),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
+	FLAG("group_reporting", group_reporting),
 	FLAG("gtod_reduce", no_lat), FLAG("disable_lat", no_lat),
 	{ .name = "write_bw_log", .kind = O_FUNC, .bare = true, .set = set_bw_log },
 	{ .name = "write_lat_log", .kind = O_FUNC, .bare = true, .set = set_lat_log },
@@ -456,7 +457,7 @@ static const struct job_opt job_opts[] = {
 	FLAG("log_prio", log_prio), FLAG("log_max_value", log_max_value),
 	FLAG("per_job_logs", per_job_logs),
 	/* accepted for fio compatibility; they change nothing here */
-	NOP("group_reporting"), NOP("thread"),
+	NOP("thread"),
 	/* fio's tiobench profile's option: without profile= fio takes and ignores it */
 	NOP("threads"), NOP("invalidate"),
 	/* the one latency measured here is fio's total latency (disable_lat,

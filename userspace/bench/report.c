@@ -289,13 +289,78 @@ static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njo
 	free(sum);
 }
 
-int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
-		 unsigned int njobs, const struct bench_result *r, unsigned int n)
+/* src into dst, as fio sums a group: counts added, the longest time kept. */
+static void merge_result(struct bench_result *dst, const struct bench_result *src)
 {
+	unsigned int d;
+
+	for (d = 0; d < BENCH_NDIR; d++) {
+		dst->dir[d].ios += src->dir[d].ios;
+		dst->dir[d].bytes += src->dir[d].bytes;
+		if (src->dir[d].runtime_ns > dst->dir[d].runtime_ns)
+			dst->dir[d].runtime_ns = src->dir[d].runtime_ns;
+		bench_hist_merge(&dst->dir[d].lat, &src->dir[d].lat);
+	}
+	bench_hist_merge(&dst->sync_lat, &src->sync_lat);
+	dst->syncs += src->syncs;
+	dst->verify_errors += src->verify_errors;
+	if (!dst->error) {
+		dst->error = src->error;
+		dst->error_off = src->error_off;
+	}
+	if (src->elapsed_ns > dst->elapsed_ns)
+		dst->elapsed_ns = src->elapsed_ns;
+	dst->usr_ns += src->usr_ns;
+	dst->sys_ns += src->sys_ns;
+	dst->usr_cpu += src->usr_cpu;
+	dst->sys_cpu += src->sys_cpu;
+}
+
+/*
+ * group_reporting: the results of a reporting group's jobs that set it are
+ * one entry, named after the first of them, as fio reports them (the
+ * per-second samples stay with the copies: the entry has none). A copy of
+ * the results, n on return.
+ */
+static struct bench_result *group_results(const struct bench_job *jobs, unsigned int njobs,
+					  const struct bench_result *r, unsigned int *n)
+{
+	struct bench_result *g = malloc(sizeof(*g) * (*n ? *n : 1));
+	const struct bench_job *job, *prev = NULL;
+	unsigned int i, m = 0;
+
+	if (!g)
+		return NULL;
+	for (i = 0; i < *n; i++) {
+		job = job_of(jobs, njobs, &r[i]);
+		if (m && job->group_reporting && prev->group_reporting &&
+		    job->groupid == prev->groupid) {
+			merge_result(&g[m - 1], &r[i]);
+			continue;
+		}
+		g[m] = r[i];
+		if (job->group_reporting) {
+			g[m].samples = NULL;
+			g[m].nsamples = 0;
+		}
+		m++;
+		prev = job;
+	}
+	*n = m;
+	return g;
+}
+
+int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
+		 unsigned int njobs, const struct bench_result *all, unsigned int n)
+{
+	struct bench_result *r;
 	unsigned int i, g;
 
 	if (!njobs)
 		return -EINVAL;
+	r = group_results(jobs, njobs, all, &n);
+	if (!r)
+		return -ENOMEM;
 	switch (fmt) {
 	case BENCH_FMT_TEXT:
 		for (i = 0; i < n; i++)
@@ -317,6 +382,7 @@ int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
 		csv_all(out, r, n);
 		break;
 	}
+	free(r);
 	return ferror(out) ? -EIO : 0;
 }
 

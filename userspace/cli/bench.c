@@ -74,7 +74,7 @@ static void run_usage(FILE *out)
 		"  --rate_process {linear|poisson}  --stonewall  --new_group\n"
 		"  --verify[=METHOD]  --do_verify=0|1  --verify_backlog N  --verify_fatal\n"
 		"  --verify_pattern PATTERN  --verify_interval SIZE  --buffer_pattern PATTERN\n"
-		"  --percentile_list P[:P...]  --gtod_reduce  --disable_lat  --exitall\n"
+		"  --percentile_list P[:P...]  --gtod_reduce  --disable_lat  --exitall  --group_reporting\n"
 		"  --write_bw_log[=NAME]  --write_lat_log[=NAME]  --write_iops_log[=NAME]\n"
 		"  --log_avg_msec MS  --log_offset  --log_prio  --log_max_value  --per_job_logs=0|1\n"
 		"Other options:\n"
