@@ -3,7 +3,8 @@
  * libFuzzer target for fio-style job files: any bytes parse or are refused
  * without a crash, and every job parsed keeps its sizes sane: each
  * direction's smallest I/O no larger than its largest, and every size drawn
- * within them.
+ * within them; and every random offset drawn (random_distribution,
+ * blockalign) inside a region of a few blocks' size, on its alignment.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,31 @@
 #include "../../userspace/bench/bench_priv.h"	/* bench_bs_pick */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Draw offsets as a worker over 17 units of the smallest I/O would. */
+static void offsets(const struct bench_job *job)
+{
+	struct bench_worker w = { .job = job, .nblocks = 17, .rng = 0x2545f4914f6cdd1dULL };
+	uint32_t mn, mx, unit = UINT32_MAX;
+	unsigned int d, k;
+	uint64_t off;
+
+	for (d = 0; d < BENCH_NDIR; d++) {
+		bench_job_bs(job, d, &mn, &mx);
+		if (mn < unit)
+			unit = mn;
+	}
+	w.unit = unit;
+	if (bench_off_setup(&w))
+		return;		/* zones past the region: refused */
+	for (k = 0; k < 256; k++) {
+		d = k & 1;
+		off = bench_off_next(&w, d);
+		bench_job_bs(job, d, &mn, &mx);
+		if (off % w.off.align[d] || (off && off + mn > 17ull * unit))
+			abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!bench_ini_parse(text, &base, &jobs, &njobs, &line, &bad)) {
 		for (i = 0; i < njobs; i++) {
 			(void)bench_job_check(&jobs[i], &why);
+			offsets(&jobs[i]);
 			for (d = 0; d < BENCH_NDIR; d++) {
 				bench_job_bs(&jobs[i], d, &mn, &mx);
 				if (!mn || mn > mx || jobs[i].bsd[d].nsplit > BENCH_MAX_BSSPLIT)

@@ -344,6 +344,8 @@ static uint64_t zoned_next(struct bench_worker *w, enum bench_dir d)
 		lo = z->lo / w->off.align[d];
 		span = z->hi / w->off.align[d] - lo;
 	}
+	if (!span)	/* a zone of no size: its start, kept inside the region */
+		return lo < slots ? lo : slots - 1;
 	return lo + below(w, span);
 }
 
