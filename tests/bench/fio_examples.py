@@ -4,7 +4,7 @@ small target: which run in both, whether their jobs, groups and bytes agree,
 and why the others do not run here. Usage: SRC_DIR WORK_DIR TARGET BLKPRIO"""
 import collections, json, os, re, subprocess, sys
 
-src, work, target, blkprio = sys.argv[1:5]
+src, work, target, blkprio = (os.path.abspath(a) for a in sys.argv[1:5])
 os.makedirs(work, exist_ok=True)
 CAP = 8 << 20
 UNITS = {'': 1, 'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30, 't': 1 << 40, 'p': 1 << 50}
@@ -74,7 +74,8 @@ for f in files:
     if os.path.exists(target):
         os.unlink(target)
     r = subprocess.run([blkprio, 'bench', 'run', '--no-progress', '--job', dst,
-                        '--output-format=json'], capture_output=True, text=True, timeout=120)
+                        '--output-format=json'], capture_output=True, text=True, timeout=120,
+                       cwd=work)	# the job's logs go there, as fio's
     if r.returncode == 2:
         m = re.search(r"(unknown option '[^']*'|bad value for '[^']*'|job '[^']*': .*)",
                       r.stderr)
