@@ -247,6 +247,8 @@ struct bench_result {
 	unsigned int job;		/* index of its job in the array run */
 	unsigned int index;		/* which copy (numjobs) */
 	int error;			/* 0 or -errno of the first failure */
+	char error_file[512];		/* a file of the job's own that failed (a log),
+					 * or empty: the target */
 	uint64_t error_off;
 	uint64_t verify_errors;
 	uint64_t elapsed_ns;

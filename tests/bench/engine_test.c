@@ -931,6 +931,22 @@ static int cmp_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* Set the distribution, draw reads over n blocks, count them per block. */
+static void draw_counts(struct bench_worker *w, struct bench_job *j, const char *distr,
+			uint64_t n, unsigned int *count, unsigned int draws)
+{
+	unsigned int i;
+
+	if (bench_job_set(j, "random_distribution", distr))
+		abort();
+	off_worker(w, j, n);
+	if (bench_off_setup(w))
+		abort();
+	memset(count, 0, n * sizeof(*count));
+	for (i = 0; i < draws; i++)
+		count[bench_off_next(w, BENCH_DIR_READ) / 4096]++;
+}
+
 /* The share of the draws that the hottest k blocks took. */
 static double top_share(unsigned int *count, uint64_t n, uint64_t k, unsigned int draws)
 {
@@ -1002,35 +1018,20 @@ TEST(offset_distributions)
 	 * (rank times the golden ratio, modulo the blocks) is one to one */
 	n = 8192;
 	/* pareto 0.2: the hottest 20% of the blocks take 80% of the I/Os */
-	ASSERT_EQ(bench_job_set(&j, "random_distribution", "pareto:0.2"), 0);
-	off_worker(&w, &j, n);
-	ASSERT_EQ(bench_off_setup(&w), 0);
-	memset(count, 0, 16384 * sizeof(*count));
-	for (i = 0; i < draws; i++)
-		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	draw_counts(&w, &j, "pareto:0.2", n, count, draws);
 	share = top_share(count, n, n / 5, draws);
 	EXPECT_LT(fabs(share - 0.8), 0.02) {
 		TH_LOG("pareto top 20%%: %.3f", share);
 	}
 	/* zipf 1.1: the hottest block takes 1/zeta(n), the next 2^-1.1 of that */
-	ASSERT_EQ(bench_job_set(&j, "random_distribution", "zipf:1.1"), 0);
-	off_worker(&w, &j, n);
-	ASSERT_EQ(bench_off_setup(&w), 0);
-	memset(count, 0, 16384 * sizeof(*count));
-	for (i = 0; i < draws; i++)
-		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	draw_counts(&w, &j, "zipf:1.1", n, count, draws);
 	for (z = 0, i = 1; i <= n; i++)
 		z += pow(i, -1.1);
 	qsort(count, n, sizeof(count[0]), cmp_desc);
 	EXPECT_LT(fabs((double)count[0] / draws - 1 / z), 0.005);
 	EXPECT_LT(fabs((double)count[1] / draws - pow(0.5, 1.1) / z), 0.005);
 	/* normal: the densest sixth (two standard deviations) takes about 68% */
-	ASSERT_EQ(bench_job_set(&j, "random_distribution", "normal"), 0);
-	off_worker(&w, &j, n);
-	ASSERT_EQ(bench_off_setup(&w), 0);
-	memset(count, 0, 16384 * sizeof(*count));
-	for (i = 0; i < draws; i++)
-		count[bench_off_next(&w, BENCH_DIR_READ) / 4096]++;
+	draw_counts(&w, &j, "normal", n, count, draws);
 	share = top_share(count, n, n / 6, draws);
 	EXPECT_LT(fabs(share - 0.683), 0.03) {
 		TH_LOG("normal densest sixth: %.3f", share);

@@ -164,4 +164,9 @@ for rr in 1 0; do
 done > "$T/rr.out"
 if [ "$(tr '\n' ' ' < "$T/rr.out")" = "same differ " ]; then t_ok "bench run randrepeat"; else
 	t_fail "bench run randrepeat" "randrepeat=1, =0: $(tr '\n' ' ' < "$T/rr.out")"; fi
+# a log that cannot be opened: exit 1, the message names the log, not the target
+out=$(B --rw=write --size=64k --write_bw_log="$T/no/such/dir/x" "$T/logfail" 2>&1 >/dev/null); rc=$?
+if [ $rc = 1 ] && [[ $out == *"$T/no/such/dir/x_bw.1.log: No such file or directory"* ]]; then
+	t_ok "bench run names a log it cannot write"
+else t_fail "bench run names a log it cannot write" "rc=$rc: $out"; fi
 t_done

@@ -129,8 +129,8 @@ int bench_bs_set(struct bench_job *job, const char *v);
 int bench_bs_set_range(struct bench_job *job, const char *v);
 int bench_bs_set_split(struct bench_job *job, const char *v);
 uint32_t bench_bs_pick(const struct bench_job *job, enum bench_dir d, uint64_t r);
-/* The text of each of fio's per-direction fields "R,W,T" (cut in buf). */
-int bench_dir_fields(char *buf, const char *f[3]);
+/* The text of each of fio's per-direction fields "R,W,T" (v copied into buf). */
+int bench_dir_fields(const char *v, char *buf, size_t len, const char *f[3]);
 
 /* offset.c: random_distribution and blockalign; a worker's random offsets
  * (set up once its region is known: -ERANGE for zones past it), the next

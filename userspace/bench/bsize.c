@@ -28,17 +28,20 @@ static int one_size(const char *v, uint32_t *out)
 }
 
 /*
- * fio's per-direction list "R,W,T" cut into its fields in buf: f[i] is the
- * text of direction i (read, write, trim). An empty field leaves its
+ * fio's per-direction list "R,W,T" copied into buf (len bytes; too long:
+ * -EINVAL) and cut into its fields there: f[i] is the text of direction i (read, write, trim). An empty field leaves its
  * direction as it was, and the last field goes on to the directions after
  * it unless a comma ends the list ("8k,32k" is 32k for writes and trims,
  * "8k,32k," not for trims).
  */
-int bench_dir_fields(char *buf, const char *f[3])
+int bench_dir_fields(const char *v, char *buf, size_t len, const char *f[3])
 {
 	unsigned int n = 1, i;
 	char *p;
 
+	if (strlen(v) >= len)
+		return -EINVAL;
+	strcpy(buf, v);
 	f[0] = buf;
 	for (p = buf; *p; p++) {
 		if (*p != ',')
@@ -63,10 +66,7 @@ static int set_per_dir(struct bench_job *job, const char *v, bs_setter fn)
 	unsigned int i;
 	uint32_t lo = 0, mn, mx;
 
-	if (strlen(v) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, v);
-	if (bench_dir_fields(buf, f))
+	if (bench_dir_fields(v, buf, sizeof(buf), f))
 		return -EINVAL;
 	memcpy(dirs, job->bsd, sizeof(dirs));
 	for (i = 0; i < 3; i++) {

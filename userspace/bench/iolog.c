@@ -58,6 +58,7 @@ int bench_log_open(struct bench_worker *w)
 		w->log.f[k] = fopen(path, job->per_job_logs ? "we" : "ae");
 		if (!w->log.f[k]) {
 			err = -errno;
+			snprintf(w->res->error_file, sizeof(w->res->error_file), "%s", path);
 			bench_log_close(w);
 			return err;
 		}

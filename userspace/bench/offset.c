@@ -130,13 +130,13 @@ static int zones_dir(struct bench_distr *d, unsigned int dir, char *v)
 }
 
 /* "zoned:R,W,T" by fio's per-direction rules; trims are checked, then dropped. */
-static int distr_zones(struct bench_distr *d, char *v)
+static int distr_zones(struct bench_distr *d, const char *v)
 {
 	const char *f[3];
-	char x[1024];
+	char buf[1024], x[1024];
 	unsigned int i;
 
-	if (bench_dir_fields(v, f))
+	if (bench_dir_fields(v, buf, sizeof(buf), f))
 		return -EINVAL;
 	for (i = 0; i < 3; i++) {
 		struct bench_distr trim = { .kind = d->kind };
@@ -205,10 +205,7 @@ int bench_ba_set(struct bench_job *job, const char *v)
 	unsigned int i;
 	uint64_t x;
 
-	if (strlen(v) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, v);
-	if (bench_dir_fields(buf, f))
+	if (bench_dir_fields(v, buf, sizeof(buf), f))
 		return -EINVAL;
 	memcpy(ba, job->ba, sizeof(ba));
 	for (i = 0; i < 3; i++) {

@@ -449,7 +449,7 @@ static int worker_setup(struct bench_worker *w)
 	w->rng = (job->seed ^ (0x9e3779b97f4a7c15ULL * (w->index + 1))) | 1;
 	if (!job->randrepeat)	/* the verify pattern keeps job->seed */
 		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
-	if (job_random(job) && (err = bench_off_setup(w))) {
+	if ((job_random(job) && (err = bench_off_setup(w))) || (err = bench_log_open(w))) {
 		bench_target_close(&w->target);
 		return err;
 	}
@@ -462,6 +462,7 @@ static int worker_setup(struct bench_worker *w)
 		if (!w->written || (job->verify_backlog && !w->backlog_offs)) {
 			free(w->written);
 			free(w->backlog_offs);
+			bench_log_close(w);
 			bench_target_close(&w->target);
 			return -ENOMEM;
 		}
@@ -485,8 +486,6 @@ static void *worker_main(void *arg)
 	int err;
 
 	err = worker_setup(w);
-	if (!err && (err = bench_log_open(w)))
-		bench_target_close(&w->target);
 	if (err) {
 		w->res->error = err;
 		goto out;

@@ -161,7 +161,8 @@ static int run_jobs(struct bench_job *jobs, unsigned int njobs, enum bench_forma
 				"block (give --size)\n", res[i].name, j->filename);
 		else if (res[i].error)
 			fprintf(stderr, "blkprio: job failed '%s': %s: %s\n", res[i].name,
-				j->filename, strerror(-res[i].error));
+				res[i].error_file[0] ? res[i].error_file : j->filename,
+				strerror(-res[i].error));
 		if (res[i].verify_errors)
 			fprintf(stderr, "blkprio: verify failed '%s': %llu bad blocks, first bad "
 				"byte at offset %llu\n", res[i].name,
