@@ -14,6 +14,7 @@
 set -u
 pass=0 fail=0 skip=0
 failed_names=()
+digest=
 log_dir=${TEST_LOGS:-${O:-build}/test-logs}
 mkdir -p "$log_dir"
 
@@ -86,18 +87,22 @@ run_one() {
 	p=$((p - s))
 	f=$(grep -Ec '^not ok ' "$log_dir/$name.log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $tag$name exited $rc without a failed test (crash?)"
+		echo "not ok - $tag$name exited $rc without a failed test (crash?)" | tee -a "$log_dir/$name.log"
 		f=1
 	fi
 	left=$(comm -13 <(echo "$baseline") <(leaks | sort) | sort -k1,1r)
 	if [ -n "$left" ]; then
 		while read -r kind what; do
-			echo "not ok - $tag$name left a $kind behind: $what"
+			echo "not ok - $tag$name left a $kind behind: $what" | tee -a "$log_dir/$name.log"
 			f=$((f + 1))
 		done <<< "$left"
 		while read -r kind what; do unleak "$kind" "$what"; done <<< "$left"
 	fi
-	[ "$f" -gt 0 ] && failed_names+=("$name")
+	if [ "$f" -gt 0 ]; then
+		failed_names+=("$name")
+		# the failures again at the end, where a cut log still shows them
+		digest+=$(grep -E -B4 -A2 '^not ok ' "$log_dir/$name.log" | head -n 60)$'\n'
+	fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	echo "# ---- $name: $p passed, $f failed, $s skipped in $((SECONDS - t0)) s"
 }
@@ -106,6 +111,7 @@ for t in "$@"; do
 	run_one "$t"
 done
 echo
+[ -n "$digest" ] && printf '# ---- the failures again\n%s' "$digest" | sed -E 's/^(not )?ok /# &/'
 [ ${#failed_names[@]} -gt 0 ] && echo "# failed in: ${failed_names[*]} (logs in $log_dir)"
 # inside the VM the host's runner prints the one summary line
 [ -n "${BLKPRIO_VM_TAG:-}" ] && printf '# guest: '

@@ -554,7 +554,8 @@ TEST(stonewall_loops_number_ios_ramp)
 	EXPECT_EQ(r[1].dir[BENCH_DIR_READ].ios, 3 * 256);
 	EXPECT_EQ(r[2].dir[BENCH_DIR_READ].ios, 100);
 	/* job 1 ran beside job 0, job 2 after both */
-	EXPECT_LT(started_ns[1] - started_ns[0], r[0].elapsed_ns);
+	EXPECT_LT(llabs((long long)(started_ns[1] - started_ns[0])),
+		  (long long)r[0].elapsed_ns);
 	EXPECT_GE(started_ns[2] - started_ns[0], r[0].elapsed_ns);
 	bench_results_free(r, n);
 
