@@ -85,6 +85,9 @@ enum bench_rw { BENCH_READ, BENCH_WRITE, BENCH_RANDREAD, BENCH_RANDWRITE,
 enum bench_engine { BENCH_PSYNC, BENCH_IO_URING, BENCH_LIBAIO };
 enum bench_dir { BENCH_DIR_READ, BENCH_DIR_WRITE, BENCH_NDIR };
 enum bench_rate_process { BENCH_RATE_LINEAR, BENCH_RATE_POISSON };
+/* exitall's reach, as fio's exit_what: the job's group; every job started so
+ * far (the next phase still runs); or every job, those not started too */
+enum bench_exit_what { BENCH_EXIT_GROUP, BENCH_EXIT_STONEWALL, BENCH_EXIT_ALL };
 
 #define BENCH_MAX_PCTS	20		/* fio's FIO_IO_U_LIST_MAX_LEN */
 #define BENCH_MAX_BSSPLIT 64		/* fio's BSSPLIT_MAX */
@@ -136,6 +139,9 @@ struct bench_job {
 	uint32_t ba[BENCH_NDIR];	/* blockalign: random offsets' multiple (0: min size) */
 	bool norandommap;		/* random offsets may repeat within a pass */
 	uint64_t size;			/* region size; 0 = the target's size */
+	/* filesize: the file's own size, or a range drawn from once per job; a
+	 * file whose size is in the range is taken as it is (fio's rules) */
+	uint64_t filesize_lo, filesize_hi;
 	uint64_t offset;		/* region start */
 	uint64_t offset_increment;	/* copy N of numjobs starts N times further */
 	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
@@ -178,7 +184,13 @@ struct bench_job {
 	char description[128];		/* fio's description (reported, no effect) */
 	double percentiles[BENCH_MAX_PCTS];	/* percentile_list, ascending */
 	unsigned int npercentiles;	/* 0: fio's default list */
-	bool exitall;			/* when this job ends, its group ends */
+	bool exitall;			/* when this job ends, exit_what ends */
+	enum bench_exit_what exit_what;	/* which jobs exitall ends (default group) */
+	char wait_for[64];		/* start when every copy of this job has ended */
+	unsigned int waitee;		/* its index + 1 (bench_jobs_link), 0: none */
+	uint64_t rate_min[BENCH_NDIR];	/* fail when a cycle is slower (bytes/s) */
+	uint64_t rate_iops_min[BENCH_NDIR];
+	unsigned int ratecycle_ms;	/* the cycle (default 1000), after 2 s */
 	bool group_reporting;		/* reported with its group's others as one */
 	/* write_bw_log, write_lat_log, write_iops_log: NAME_TYPE.N.log in the
 	 * working folder (NAME: the job's name unless given) */
@@ -209,6 +221,13 @@ const char *bench_job_opt(unsigned int i, bool *flag);
 /* Reporting groups as fio forms them: a job with stonewall or new_group
  * starts the next one; sets every job's groupid, returns how many. */
 unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs);
+/*
+ * wait_for: each job's waitee from the names, as fio checks them (a job
+ * defined before it, not itself, one of that name). Returns 0, or -EINVAL
+ * with *bad the job at fault and *why a static reason.
+ */
+int bench_jobs_link(struct bench_job *jobs, unsigned int njobs, unsigned int *bad,
+		    const char **why);
 /* Consistency of a job before running; *why gets a static reason. */
 int bench_job_check(const struct bench_job *job, const char **why);
 /* The smallest and largest I/O of direction d; every I/O bs long, or not. */
@@ -249,6 +268,7 @@ struct bench_result {
 	int error;			/* 0 or -errno of the first failure */
 	char error_file[512];		/* a file of the job's own that failed (a log),
 					 * or empty: the target */
+	char error_why[96];		/* the engine's own reason (rate_min), or empty */
 	uint64_t error_off;
 	uint64_t verify_errors;
 	uint64_t elapsed_ns;

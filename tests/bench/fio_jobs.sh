@@ -347,6 +347,110 @@ fio "$T/r.fio" > /dev/null 2>&1; frc=$?
 if [ $frc != 0 ] && [ $orc = 1 ]; then t_ok "fio_jobs.bad_pattern_found"; else
 	t_fail "fio_jobs.bad_pattern_found" "fio exit $frc, ours $orc"; fi
 
+# filesize: the file's size and the bytes moved, in both tools (a new file;
+# one longer than filesize, which is not cut; a range drawn in 512k..1m)
+for args in "rw=write filesize=1m size=4m" "rw=read filesize=4m size=1m" \
+	    "rw=write filesize=1m offset=256k" "rw=write filesize=1m size=4m io_size=3m" \
+	    "rw=write filesize=1m pre=8m" "rw=randwrite filesize=512k-1m"; do
+	job=$(printf '[j]\nfilename=%s\nbs=4k\n' "$F"; for a in $args; do
+		[ "${a%%=*}" = pre ] || echo "$a"; done)
+	pre=$(for a in $args; do [ "${a%%=*}" = pre ] && echo "${a#pre=}"; done)
+	got=()
+	for tool in fio ours; do
+		rm -f "$F"
+		[ -n "$pre" ] && truncate -s "$pre" "$F"
+		echo "$job" > "$T/fs.fio"
+		if [ $tool = fio ]; then fio --output-format=json --output="$T/fs.json" "$T/fs.fio" > /dev/null 2>&1
+		else "$BLKPRIO" bench run --no-progress --job "$T/fs.fio" --output-format=json > "$T/fs.json" 2>&1; fi
+		got+=("$(summary "$T/fs.json" 2>&1) file=$(stat -c %s "$F" 2>&1)")
+	done
+	case "$args" in
+	*512k-1m*)	# each draws its own size: in the range, a multiple of bs, all written
+		ok=$(python3 -c 'import sys
+for g in sys.argv[1:]:
+    f = g.split(); w, size = int(f[3]), int(f[-1].split("=")[1])
+    assert 512 << 10 <= size <= 1 << 20 and size % 4096 == 0 and w == size, g
+print("ok")' "${got[@]}" 2>&1) ;;
+	*)	[ "${got[0]}" = "${got[1]}" ] && ok=ok || ok= ;;
+	esac
+	if [ "$ok" = ok ]; then t_ok "fio_jobs.filesize $args"; else
+		t_fail "fio_jobs.filesize $args" "fio: ${got[0]} / ours: ${got[1]} $ok"; fi
+done
+
+# wait_for: the same jobs, groups and bytes as fio (the order is engine_test's)
+cat > "$T/wf.fio" <<JOB
+[global]
+filename=$F
+filesize=2m
+[writers]
+rw=write
+bs=64k
+numjobs=2
+[readers]
+new_group
+wait_for=writers
+rw=randread
+[writers2]
+new_group
+wait_for=readers
+rw=randwrite
+JOB
+same wait_for "$T/wf.fio"
+
+# exit_what: with exitall, stonewall ends every job started (the next phase
+# runs), all ends every job (the next phase does not); bytes as fio's
+cat > "$T/ew.fio" <<JOB
+[global]
+filename=$F
+filesize=8m
+exitall
+[slow1]
+rw=read
+thinktime=2ms
+number_ios=100
+exit_what=stonewall
+[fast1]
+new_group
+rw=randread
+rate_iops=1
+[slow2]
+stonewall
+rw=write
+thinktime=2ms
+number_ios=100
+exit_what=all
+[fast2]
+rw=randwrite
+rate_iops=1
+[later]
+stonewall
+rw=read
+JOB
+same exit_what "$T/ew.fio"
+
+# rate_iops_min: a job that falls below it fails after fio's 2 s, in both
+printf '[j]\nfilename=%s\nsize=8m\nrw=read\nthinktime=10ms\nrate_iops_min=200\n' "$F" > "$T/rm.fio"
+rm -f "$F"; fio "$T/rm.fio" > "$T/rm.fio.out" 2>&1; frc=$?
+out=$("$BLKPRIO" bench run --no-progress --job "$T/rm.fio" 2>&1 >/dev/null); orc=$?
+if [ $frc != 0 ] && [ $orc = 1 ] && [[ $out == *"rate_iops_min=200 not met, got "* ]] &&
+   grep -q "rate_iops_min=200 not met" "$T/rm.fio.out"; then t_ok "fio_jobs.rate_iops_min"
+else t_fail "fio_jobs.rate_iops_min" "fio exit $frc, ours $orc: $out"; fi
+
+# options that conflict, as fio's checks: exit 2 and why, nothing written
+for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min=2m" \
+	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch"; do
+	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n' "$F" > "$T/bad.fio"
+	for a in $v; do echo "$a" >> "$T/bad.fio"; done
+	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
+	rm -f "$F"
+	out=$("$BLKPRIO" bench run --no-progress --job "$T/bad.fio" 2>&1 >/dev/null); orc=$?
+	if [ $frc != 0 ] && [ $orc = 2 ] && [[ $out == *"job 'j': "* ]] && [ ! -e "$F" ]; then
+		t_ok "fio_jobs.refuses $v"
+	else
+		t_fail "fio_jobs.refuses $v" "fio exit $frc; ours exit $orc: $out"
+	fi
+done
+
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
@@ -354,7 +458,7 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 random_distribution=zipf:1 random_distribution=pareto:1 random_distribution=normal:100 \
 	 random_distribution=zipf:1.2:1.5 random_distribution=zoned:50/5:30/15 \
 	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
-	 offset_increment=x; do
+	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

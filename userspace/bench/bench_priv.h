@@ -3,6 +3,7 @@
 #ifndef BLKPRIO_BENCH_PRIV_H
 #define BLKPRIO_BENCH_PRIV_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -90,9 +91,13 @@ struct bench_worker {
 	/* live counters read by the sampler */
 	_Atomic uint64_t live_bytes[BENCH_NDIR];
 	_Atomic uint64_t live_ios[BENCH_NDIR];
+	uint64_t rmin_bytes[BENCH_NDIR], rmin_ios[BENCH_NDIR], rmin_ns[BENCH_NDIR];
+					/* rate_min: the last check */
 	_Atomic int running;
+	_Atomic int started;		/* past set-up and wait_for: doing I/O */
 	volatile int *stop;
-	volatile int *group_stop;	/* exitall: a job of the group has ended */
+	volatile int terminate;		/* exitall: another job's end ends this one */
+	struct bench_ctl *ctl;
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
@@ -102,11 +107,35 @@ static inline bool bench_rw_random(enum bench_rw rw)
 	return rw == BENCH_RANDREAD || rw == BENCH_RANDWRITE || rw == BENCH_RANDRW;
 }
 
-/* The run is stopped, or the worker's group is (exitall). */
+/* The run is stopped, or the worker is (exitall). */
 static inline bool bench_stopped(const struct bench_worker *w)
 {
-	return (w->stop && *w->stop) || (w->group_stop && *w->group_stop);
+	return (w->stop && *w->stop) || w->terminate;
 }
+
+/* The run's control of its jobs (control.c). */
+struct bench_ctl {
+	struct bench_worker *ws;
+	unsigned int n;
+	volatile int stop_all;		/* exit_what=all: no phase starts any more */
+	bool exitall;			/* any job set it: every job's end counts */
+	pthread_mutex_t lock;		/* the ends, for wait_for */
+	pthread_cond_t ended;
+};
+void bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n);
+void bench_ctl_destroy(struct bench_ctl *c);
+/* The worker has ended: exitall's terminate, and wake wait_for's waiters. */
+void bench_ctl_ended(struct bench_worker *w);
+/* wait_for: return when every copy of the job waited for has ended, or stopped. */
+void bench_ctl_wait_for(struct bench_worker *w);
+
+/* pace.c: thinktime, rate caps, rate_min */
+void bench_sleep_until(struct bench_worker *w, uint64_t ns);
+void bench_think(struct bench_worker *w);
+/* Wait for the direction's rate slot; true when it has a cap. */
+bool bench_rate_wait(struct bench_worker *w, enum bench_dir dir, uint32_t len);
+/* At a completion of dir: 0, or -EIO when the job fell below its minimum. */
+int bench_rate_min(struct bench_worker *w, enum bench_dir dir);
 
 /* The clock for an I/O's latency; not read at all under gtod_reduce/disable_lat. */
 static inline uint64_t bench_lat_now(const struct bench_worker *w)
@@ -187,5 +216,8 @@ int bench_cpu_io_workers(struct bench_cpu *c);
 void *bench_alloc_buf(size_t len);
 /* A 64-bit mixing function (splitmix64's finaliser). */
 uint64_t bench_mix64(uint64_t x);
+/* filesize: where the job's file is to end, given its present size (0: none
+ * yet); 0 when the job has no filesize (region.c) */
+uint64_t bench_file_end(const struct bench_job *job, uint64_t real);
 
 #endif

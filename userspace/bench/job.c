@@ -28,6 +28,10 @@ static const struct job_name engine_values[] = {
 	{ "psync", BENCH_PSYNC }, { "sync", BENCH_PSYNC }, { "pvsync", BENCH_PSYNC },
 	{ "io_uring", BENCH_IO_URING }, { "libaio", BENCH_LIBAIO }, { NULL },
 };
+static const struct job_name exit_what_values[] = {
+	{ "group", BENCH_EXIT_GROUP }, { "stonewall", BENCH_EXIT_STONEWALL },
+	{ "all", BENCH_EXIT_ALL }, { NULL },
+};
 static const struct job_name rate_process_values[] = {
 	{ "linear", BENCH_RATE_LINEAR }, { "poisson", BENCH_RATE_POISSON }, { NULL },
 };
@@ -68,6 +72,7 @@ void bench_job_init(struct bench_job *job)
 	job->loops = 1;
 	job->thinktime_blocks = 1;
 	job->per_job_logs = true;
+	job->ratecycle_ms = 1000;
 }
 
 static int set_size(const char *v, uint64_t *out, uint64_t max)
@@ -351,6 +356,32 @@ static int set_submit_mode(struct bench_job *job, const char *v)
 	return strcmp(v, "inline") && strcmp(v, "offload") ? -EINVAL : 0;
 }
 
+/*
+ * filesize=SIZE or LOW-HIGH (also LOW:HIGH, LOW,HIGH; "LOW-" is LOW). At
+ * least 1 byte, as fio; a range upside down is refused (fio's own draw then
+ * wraps around to a size of terabytes).
+ */
+static int set_filesize(struct bench_job *job, const char *v)
+{
+	char buf[64], *sep;
+	uint64_t lo, hi;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	sep = strpbrk(buf, "-:,");
+	if (sep)
+		*sep++ = '\0';
+	if (set_size(buf, &lo, UINT64_MAX) || !lo)
+		return -EINVAL;
+	hi = lo;
+	if (sep && *sep && (set_size(sep, &hi, UINT64_MAX) || hi < lo))
+		return -EINVAL;
+	job->filesize_lo = lo;
+	job->filesize_hi = hi;
+	return 0;
+}
+
 static int set_rwmixwrite(struct bench_job *job, const char *v)
 {
 	if (set_uint(v, 0, 100, &job->rwmixread))
@@ -420,7 +451,7 @@ static const struct job_opt job_opts[] = {
 	FUNC("bssplit", bench_bs_set_split),
 	FUNC("blockalign", bench_ba_set), FUNC("ba", bench_ba_set),
 	FUNC("random_distribution", bench_distr_set), FLAG("norandommap", norandommap),
-	SIZE("size", size, 0), SIZE("offset", offset, 0),
+	SIZE("size", size, 0), SIZE("offset", offset, 0), FUNC("filesize", set_filesize),
 	SIZE("offset_increment", offset_increment, 0),
 	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),
 	FUNC("runtime", set_runtime), FUNC("timeout", set_runtime),
@@ -447,7 +478,11 @@ static const struct job_opt job_opts[] = {
 	FUNC("thinktime_blocks", set_thinktime_blocks),
 	ROW("rate", O_PAIR, rate), ROW("rate_iops", O_PAIR, rate_iops),
 	ENUM("rate_process", rate_process, rate_process_values),
+	ROW("rate_min", O_PAIR, rate_min), ROW("ratemin", O_PAIR, rate_min),
+	ROW("rate_iops_min", O_PAIR, rate_iops_min),
+	UINT("rate_cycle", ratecycle_ms, 0, 1 << 30), UINT("ratecycle", ratecycle_ms, 0, 1 << 30),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
+	ENUM("exit_what", exit_what, exit_what_values), STR("wait_for", wait_for),
 	FLAG("group_reporting", group_reporting),
 	FLAG("gtod_reduce", no_lat), FLAG("disable_lat", no_lat),
 	{ .name = "write_bw_log", .kind = O_FUNC, .bare = true, .set = set_bw_log },
@@ -552,6 +587,37 @@ unsigned int bench_jobs_group(struct bench_job *jobs, unsigned int njobs)
 	return njobs ? g + 1 : 0;
 }
 
+int bench_jobs_link(struct bench_job *jobs, unsigned int njobs, unsigned int *bad,
+		    const char **why)
+{
+	unsigned int i, k, found;
+
+	for (i = 0; i < njobs; i++) {
+		jobs[i].waitee = 0;
+		if (!jobs[i].wait_for[0])
+			continue;
+		*bad = i;
+		if (!strcmp(jobs[i].wait_for, jobs[i].name)) {
+			*why = "a job cannot wait for itself (wait_for)";
+			return -EINVAL;
+		}
+		for (k = 0, found = 0; k < i; k++)
+			if (!strcmp(jobs[k].name, jobs[i].wait_for)) {
+				jobs[i].waitee = k + 1;
+				found++;
+			}
+		if (!found) {
+			*why = "wait_for names no job defined before it";
+			return -EINVAL;
+		}
+		if (found > 1) {
+			*why = "wait_for names a job defined more than once";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Every I/O size the job can have is a multiple of align. */
 static bool sizes_fit(const struct bench_job *job, uint32_t align)
 {
@@ -603,6 +669,17 @@ int bench_job_check(const struct bench_job *job, const char **why)
 		*why = "verify_interval must divide bs";
 		return -EINVAL;
 	}
+	if ((job->rate[0] + job->rate[1] && job->rate_iops[0] + job->rate_iops[1]) ||
+	    (job->rate_min[0] + job->rate_min[1] && job->rate_iops_min[0] + job->rate_iops_min[1])) {
+		*why = "rate and rate_iops are mutually exclusive";
+		return -EINVAL;
+	}
+	for (unsigned int d = 0; d < BENCH_NDIR; d++)
+		if ((job->rate[d] && job->rate[d] < job->rate_min[d]) ||
+		    (job->rate_iops[d] && job->rate_iops[d] < job->rate_iops_min[d])) {
+			*why = "the minimum rate exceeds the rate";
+			return -EINVAL;
+		}
 	if (job->size && job->size < job->bs) {
 		*why = "size is smaller than the block size";
 		return -EINVAL;

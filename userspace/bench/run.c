@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,64 +36,6 @@ static bool job_reads(const struct bench_job *job)
 static bool job_random(const struct bench_job *job)
 {
 	return bench_rw_random(job->rw);
-}
-
-/* Sleep until the absolute time ns (or the job is stopped). */
-static void sleep_until(struct bench_worker *w, uint64_t ns)
-{
-	uint64_t now;
-
-	while ((now = bench_now_ns()) < ns && !bench_stopped(w)) {
-		uint64_t d = ns - now > 100000000 ? 100000000 : ns - now;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)d };
-
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* thinktime: after every thinktime_blocks I/Os, spin then sleep (fio's order). */
-static void think(struct bench_worker *w)
-{
-	const struct bench_job *job = w->job;
-	uint64_t t0, spin;
-
-	if (!job->thinktime_ns || ++w->think_count < job->thinktime_blocks)
-		return;
-	w->think_count = 0;
-	t0 = bench_now_ns();
-	spin = job->thinktime_spin_ns < job->thinktime_ns ? job->thinktime_spin_ns :
-							    job->thinktime_ns;
-	while (bench_now_ns() - t0 < spin)
-		;
-	sleep_until(w, t0 + job->thinktime_ns);
-}
-
-/*
- * rate/rate_iops: the I/O of a direction may start no sooner than its slot;
- * slots are evenly spaced (linear) or exponentially (poisson), at the
- * slower of the two caps. Behind schedule, the job catches up. True when
- * the direction has a cap (time went by: the deadline is to be checked).
- */
-static bool rate_wait(struct bench_worker *w, enum bench_dir dir, uint32_t len)
-{
-	const struct bench_job *job = w->job;
-	double period = 0, u;
-
-	if (job->rate[dir])
-		period = (double)len * 1e9 / (double)job->rate[dir];
-	if (job->rate_iops[dir] && 1e9 / (double)job->rate_iops[dir] > period)
-		period = 1e9 / (double)job->rate_iops[dir];
-	if (period <= 0)
-		return false;
-	if (!w->rate_next_ns[dir])
-		w->rate_next_ns[dir] = bench_now_ns();
-	sleep_until(w, w->rate_next_ns[dir]);
-	if (job->rate_process == BENCH_RATE_POISSON) {
-		u = (double)((bench_xorshift(&w->rng) >> 11) + 1) / 9007199254740993.0;
-		period *= -log(u);
-	}
-	w->rate_next_ns[dir] += (uint64_t)period;
-	return true;
 }
 
 /*
@@ -166,7 +109,7 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
 		return false;
 	if (w->ios_done)
-		think(w);
+		bench_think(w);
 	switch (job->rw) {
 	case BENCH_READ:
 	case BENCH_RANDREAD:
@@ -184,7 +127,9 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	*len = w->bs_var ? io_len(w, *dir, pos, total) : job->bs;
 	if (!job_random(job) || job->rand_every > 1)
 		seq_advance(w, pos, *len);
-	if (rate_wait(w, *dir, *len) && w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+	/* time went by: the run may have ended meanwhile */
+	if (bench_rate_wait(w, *dir, *len) &&
+	    (bench_stopped(w) || (w->deadline_ns && bench_now_ns() >= w->deadline_ns)))
 		return false;
 	w->moved += *len;
 	w->ios_done++;
@@ -310,6 +255,15 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 		bench_hist_add(&d->lat, lat_ns);
 	if (w->log.any && !w->ramp_end_ns)
 		bench_log_io(w, dir, off, (uint32_t)ret, lat_ns);
+	if ((w->job->rate_min[dir] || w->job->rate_iops_min[dir]) && !w->ramp_end_ns) {
+		int err = bench_rate_min(w, dir);
+
+		if (err) {
+			if (!w->res->error)
+				w->res->error = err;
+			return err;
+		}
+	}
 	atomic_store_explicit(&w->live_bytes[dir], w->live_base[dir][0] + d->bytes,
 			      memory_order_relaxed);
 	atomic_store_explicit(&w->live_ios[dir], w->live_base[dir][1] + d->ios,
@@ -412,8 +366,10 @@ static void io_sizes(struct bench_worker *w)
 static int worker_setup(struct bench_worker *w)
 {
 	const struct bench_job *job = w->job;
+	const char *path = job->filename + (bench_target_is_img(job->filename) ? 4 : 0);
+	uint64_t len, create, fend = 0;
 	unsigned int flags = 0;
-	uint64_t len;
+	struct stat st;
 	int err;
 
 	if (job->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */,
@@ -428,12 +384,29 @@ static int worker_setup(struct bench_worker *w)
 		flags |= BENCH_T_WRITE | BENCH_T_CREATE;
 	if (job->direct)
 		flags |= BENCH_T_DIRECT;
-	err = bench_target_open(&w->target, job->filename, flags,
-				job->size ? w->base + job->size : 0);
+	create = job->size ? w->base + job->size : 0;
+	if (job->filesize_lo) {
+		/* a plain file's present size; a device's or image's once open */
+		if (!stat(path, &st) && S_ISREG(st.st_mode) && !bench_target_is_img(job->filename))
+			fend = bench_file_end(job, st.st_size);
+		else if (errno == ENOENT)
+			fend = bench_file_end(job, 0);
+		if (fend)	/* the file is that long: size is cut to it */
+			create = fend;
+	}
+	err = bench_target_open(&w->target, job->filename, flags, create);
 	if (err)
 		return err;
+	if (job->filesize_lo && !fend)
+		fend = bench_file_end(job, w->target.size);
 	io_sizes(w);
 	len = job->size;
+	if (fend) {	/* the region ends with the file: size is at most that */
+		uint64_t avail = fend > w->base ? fend - w->base : 0;
+
+		if (!len || len > avail)
+			len = avail;
+	}
 	if (!len)
 		len = w->target.size > w->base ? w->target.size - w->base : 0;
 	if (w->base + len > w->target.size && w->target.size)
@@ -474,7 +447,7 @@ static int worker_setup(struct bench_worker *w)
 static void start_delay(struct bench_worker *w)
 {
 	if (w->job->startdelay_ns)
-		sleep_until(w, bench_now_ns() + w->job->startdelay_ns);
+		bench_sleep_until(w, bench_now_ns() + w->job->startdelay_ns);
 }
 
 static void *worker_main(void *arg)
@@ -485,11 +458,15 @@ static void *worker_main(void *arg)
 	uint64_t one = 1;
 	int err;
 
+	bench_ctl_wait_for(w);
+	if (bench_stopped(w))	/* ended before it began (exitall): no I/O */
+		goto out;
 	err = worker_setup(w);
 	if (err) {
 		w->res->error = err;
 		goto out;
 	}
+	atomic_store(&w->started, 1);
 	start_delay(w);
 	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
@@ -533,10 +510,7 @@ static void *worker_main(void *arg)
 	free(w->vbuf);
 	bench_target_close(&w->target);
 out:
-	/* exitall: fio ends the rest of the group when one of its jobs ends */
-	if (job->exitall)
-		*w->group_stop = 1;
-	atomic_store(&w->running, 0);
+	bench_ctl_ended(w);
 	if (w->done_fd >= 0 && write(w->done_fd, &one, sizeof(one)) < 0)
 		w->res->error = w->res->error ? w->res->error : -errno;
 	return NULL;
@@ -555,9 +529,11 @@ static int lay_out(const struct bench_job *job)
 	void *buf;
 	int err;
 
-	if (job_writes(job) || !job->size || bench_target_is_img(job->filename) ||
-	    access(job->filename, F_OK) == 0 || errno != ENOENT)
+	if (job_writes(job) || (!job->size && !job->filesize_lo) ||
+	    bench_target_is_img(job->filename) || access(job->filename, F_OK) == 0 || errno != ENOENT)
 		return 0;
+	if (job->filesize_lo)	/* the whole file, whatever part the job does */
+		end = bench_file_end(job, 0);
 	err = bench_target_open(&t, job->filename, BENCH_T_WRITE | BENCH_T_CREATE, end);
 	if (err)
 		return err;
@@ -673,7 +649,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	uint64_t (*prev)[2][BENCH_NDIR] = NULL, t0, step;
 	struct bench_worker *ws = NULL;
 	struct bench_result *res = NULL;
-	volatile int *group_stop = NULL;
+	struct bench_ctl ctl;
 	struct bench_progress p;
 	pthread_t *tids = NULL;
 	unsigned int i, j, n = 0, started, first, last;
@@ -687,10 +663,9 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		return -EINVAL;
 	ws = calloc(n, sizeof(*ws));
 	res = calloc(n, sizeof(*res));
-	group_stop = calloc(n, sizeof(*group_stop));
 	tids = calloc(n, sizeof(*tids));
 	prev = calloc(n, sizeof(*prev));
-	if (!ws || !res || !tids || !prev || !group_stop)
+	if (!ws || !res || !tids || !prev)
 		goto err_free;
 	for (i = 0, n = 0; i < njobs; i++)
 		for (j = 0; j < (jobs[i].numjobs ? jobs[i].numjobs : 1); j++, n++) {
@@ -701,9 +676,6 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 			/* offset_increment: each copy's region starts that much further */
 			ws[n].base = jobs[i].offset + j * jobs[i].offset_increment;
 			ws[n].stop = opts->stop;
-			/* groupid < njobs (bench_jobs_group); one flag per group */
-			ws[n].group_stop = &group_stop[jobs[i].groupid < njobs ?
-						       jobs[i].groupid : 0];
 			snprintf(res[n].name, sizeof(res[n].name), "%s", jobs[i].name);
 			res[n].index = j;
 			res[n].job = i;
@@ -716,13 +688,15 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		err = -errno;
 		goto err_free;
 	}
+	bench_ctl_init(&ctl, ws, n);
 	for (i = 0; i < n; i++)
 		ws[i].done_fd = done_fd;
 	step = (uint64_t)(opts->sample_ms ? opts->sample_ms : 1000) * 1000000ull;
 	t0 = bench_now_ns();
 	started = 0;
 	/* Phases: a stonewall job starts when every job before it has ended. */
-	for (first = 0, i = 1; first < n && !(opts->stop && *opts->stop); first = last) {
+	for (first = 0, i = 1; first < n && !(opts->stop && *opts->stop) && !ctl.stop_all;
+	     first = last) {
 		for (last = first + 1; last < n; last++)
 			if (ws[last].job != ws[last - 1].job && ws[last].job->stonewall)
 				break;
@@ -753,7 +727,7 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	for (j = 0; j < started; j++)
 		pthread_join(tids[j], NULL);
 	close(done_fd);
-	free((void *)group_stop);
+	bench_ctl_destroy(&ctl);
 	free(ws);
 	free(tids);
 	free(prev);
@@ -762,7 +736,6 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	return 0;
 
 err_free:
-	free((void *)group_stop);
 	free(prev);
 	free(tids);
 	free(res);

@@ -159,6 +159,9 @@ static int run_jobs(struct bench_job *jobs, unsigned int njobs, enum bench_forma
 		if (res[i].error == -ENOSPC && !res[i].dir[0].ios && !res[i].dir[1].ios)
 			fprintf(stderr, "blkprio: job failed '%s': %s: empty or smaller than one "
 				"block (give --size)\n", res[i].name, j->filename);
+		else if (res[i].error && res[i].error_why[0])
+			fprintf(stderr, "blkprio: job failed '%s': %s\n", res[i].name,
+				res[i].error_why);
 		else if (res[i].error)
 			fprintf(stderr, "blkprio: job failed '%s': %s: %s\n", res[i].name,
 				res[i].error_file[0] ? res[i].error_file : j->filename,
@@ -255,6 +258,11 @@ int do_bench_run(int argc, char **argv)
 		njobs = 1;
 	}
 	bench_jobs_group(jobs, njobs);
+	if (bench_jobs_link(jobs, njobs, &i, &why)) {
+		code = cli_usage_err("job '%s': %s", jobs[i].name, why);
+		free(jobs);
+		return code;
+	}
 	for (i = 0; i < njobs; i++)
 		if (bench_job_check(&jobs[i], &why)) {
 			code = cli_usage_err("job '%s': %s", jobs[i].name, why);
