@@ -111,7 +111,7 @@ for t in "$@"; do
 	run_one "$t"
 done
 echo
-[ -n "$digest" ] && printf '# ---- the failures again\n%s' "$digest" | sed -E 's/^(not )?ok /# &/'
+[ -n "$digest" ] && printf '# ---- the failures again\n%s' "$digest" | sed -E 's/^([^#])/# \1/'
 [ ${#failed_names[@]} -gt 0 ] && echo "# failed in: ${failed_names[*]} (logs in $log_dir)"
 # inside the VM the host's runner prints the one summary line
 [ -n "${BLKPRIO_VM_TAG:-}" ] && printf '# guest: '

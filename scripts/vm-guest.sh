@@ -54,11 +54,15 @@ v1)
 	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 	;;
 esac
-export TEST_LOGS=/vmout/test-logs
+# the logs are written in the guest's own memory and copied out at the end:
+# a log written straight to the 9p share once lost its beginning
+export TEST_LOGS=/var/tmp/test-logs
 export BLKPRIO_VM_TAG="$(uname -r | cut -d. -f1,2) $CG"
 echo "# guest: $(uname -r), cgroup $CG ($(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
 	echo blkio v1)), up $(cut -d' ' -f1 /proc/uptime) s"
 cd "$TOP" || exit 1
 bash -c "$CMD"
-echo $? >/vmout/rc
+rc=$?
+cp -r "$TEST_LOGS" /vmout/ 2>/dev/null
+echo $rc >/vmout/rc
 sync

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -140,6 +141,8 @@ TEST(job_options_by_fio_names)
 	EXPECT_EQ(bench_job_set(&j, "rate_iops", ",500"), 0);
 	EXPECT_EQ(j.rate_iops[0], 0);
 	EXPECT_EQ(j.rate_iops[1], 500);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);	/* fio: not both kinds */
+	EXPECT_EQ(bench_job_set(&j, "rate", "0"), 0);
 	EXPECT_EQ(bench_job_set(&j, "rate_process", "poisson"), 0);
 	EXPECT_EQ(bench_job_set(&j, "rate_process", "bursty"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "loops", "0"), -EINVAL);
@@ -724,6 +727,188 @@ TEST(img_target_write_verify)
 }
 
 /* bs=R,W, bsrange and bssplit by fio's rules; refusals change nothing. */
+/*
+ * wait_for: the waiter starts when every copy of its waitee has ended, even
+ * in the same phase; the names are checked as fio checks them.
+ */
+TEST(wait_for_and_exit_what)
+{
+	struct bench_result *r;
+	struct bench_job j[4];
+	const char *why;
+	unsigned int n, i, bad;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-wf-%d", getpid());
+	unlink(path);
+	for (i = 0; i < 3; i++) {
+		make_job(&j[i], path, i ? BENCH_RANDREAD : BENCH_WRITE, BENCH_PSYNC, 1, false);
+		j[i].size = 1 << 20;
+		j[i].thread_init = record_start;
+		j[i].thread_arg = (void *)(uintptr_t)i;
+		snprintf(j[i].name, sizeof(j[i].name), "j%u", i);
+	}
+	j[0].rate_iops[BENCH_DIR_WRITE] = 1000;	/* 256 writes: about 0.25 s */
+	snprintf(j[1].wait_for, sizeof(j[1].wait_for), "j0");
+	EXPECT_EQ(bench_jobs_group(j, 3), 1);
+	ASSERT_EQ(bench_jobs_link(j, 3, &bad, &why), 0);
+	EXPECT_EQ(j[1].waitee, 1);
+	EXPECT_EQ(j[2].waitee, 0);
+	ASSERT_EQ(bench_run(j, 3, NULL, &r, &n), 0);
+	ASSERT_EQ(n, 3);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(r[i].error, 0);
+	EXPECT_EQ(r[1].dir[BENCH_DIR_READ].ios, 256);
+	/* job 1 after job 0's end; job 2 beside job 0 */
+	EXPECT_GE(started_ns[1] - started_ns[0], r[0].elapsed_ns);
+	EXPECT_LT(llabs((long long)(started_ns[2] - started_ns[0])), (long long)r[0].elapsed_ns);
+	bench_results_free(r, n);
+
+	/* fio's checks: itself, a job defined later or not at all, a name twice */
+	snprintf(j[1].wait_for, sizeof(j[1].wait_for), "j1");
+	EXPECT_EQ(bench_jobs_link(j, 3, &bad, &why), -EINVAL);
+	EXPECT_EQ(bad, 1);
+	snprintf(j[1].wait_for, sizeof(j[1].wait_for), "j2");
+	EXPECT_EQ(bench_jobs_link(j, 3, &bad, &why), -EINVAL);
+	snprintf(j[2].name, sizeof(j[2].name), "j0");
+	snprintf(j[2].wait_for, sizeof(j[2].wait_for), "j0");
+	j[1].wait_for[0] = '\0';
+	EXPECT_EQ(bench_jobs_link(j, 3, &bad, &why), -EINVAL);	/* itself */
+	snprintf(j[1].name, sizeof(j[1].name), "j0");
+	snprintf(j[2].name, sizeof(j[2].name), "j2");
+	EXPECT_EQ(bench_jobs_link(j, 3, &bad, &why), -EINVAL);	/* two of them */
+	EXPECT_EQ(bad, 2);
+	j[2].wait_for[0] = '\0';
+
+	/*
+	 * exit_what, with exitall: group 0 is a long job and a short one that
+	 * ends; group 1 (same phase) a long job; then a stonewalled phase.
+	 * group: group 1 runs on; stonewall: it ends, the next phase runs;
+	 * all: the next phase does not run.
+	 */
+	for (int what = BENCH_EXIT_GROUP; what <= BENCH_EXIT_ALL; what++) {
+		for (i = 0; i < 4; i++) {
+			make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+			j[i].size = 1 << 20;
+		}
+		for (i = 0; i < 3; i += 2) {
+			j[i].time_based = true;
+			j[i].runtime_ns = 1000000000ull;
+			j[i].rate_iops[BENCH_DIR_READ] = 2000;
+		}
+		EXPECT_EQ(bench_job_set(&j[1], "exitall", NULL), 0);
+		EXPECT_EQ(bench_job_set(&j[1], "exit_what",
+					what == BENCH_EXIT_ALL ? "all" :
+					what == BENCH_EXIT_STONEWALL ? "stonewall" : "group"), 0);
+		j[2].new_group = true;
+		j[3].stonewall = true;
+		EXPECT_EQ(bench_jobs_group(j, 4), 3);
+		ASSERT_EQ(bench_run(j, 4, NULL, &r, &n), 0);
+		ASSERT_EQ(n, 4);
+		EXPECT_EQ(r[1].dir[BENCH_DIR_READ].ios, 256);
+		EXPECT_LT(r[0].elapsed_ns, 500000000ull);
+		if (what == BENCH_EXIT_GROUP) {
+			EXPECT_GE(r[2].elapsed_ns, 950000000ull);
+		} else {
+			EXPECT_LT(r[2].elapsed_ns, 500000000ull);
+		}
+		/* the last phase: whole, or (all) not run at all */
+		EXPECT_EQ(r[3].dir[BENCH_DIR_READ].ios, what == BENCH_EXIT_ALL ? 0 : 256);
+		bench_results_free(r, n);
+	}
+	EXPECT_EQ(bench_job_set(&j[1], "exit_what", "some"), -EINVAL);
+	unlink(path);
+}
+
+/* filesize: the file's size, the region cut to it, a range drawn once */
+TEST(filesize_and_rate_min)
+{
+	struct bench_result *r;
+	struct bench_job j;
+	const char *why;
+	char path[64];
+	struct stat st;
+	unsigned int n;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-fs-%d", getpid());
+	unlink(path);
+	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	ASSERT_EQ(bench_job_set(&j, "filesize", "1m"), 0);	/* size 4m */
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 1 << 20);
+	bench_results_free(r, n);
+	ASSERT_EQ(stat(path, &st), 0);
+	EXPECT_EQ(st.st_size, 1 << 20);
+	/* a file longer than filesize is not cut, only 1 MiB of it used */
+	ASSERT_EQ(truncate(path, 8 << 20), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 1 << 20);
+	bench_results_free(r, n);
+	ASSERT_EQ(stat(path, &st), 0);
+	EXPECT_EQ(st.st_size, 8 << 20);
+	/* a read job lays out the whole file, reads size of it from offset */
+	unlink(path);
+	make_job(&j, path, BENCH_READ, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	j.size = 1 << 20;
+	j.offset = 1 << 20;
+	ASSERT_EQ(bench_job_set(&j, "filesize", "4m"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].bytes, 1 << 20);
+	bench_results_free(r, n);
+	ASSERT_EQ(stat(path, &st), 0);
+	EXPECT_EQ(st.st_size, 4 << 20);
+	/* a range: a size in it, a multiple of bs; a file in it is taken as is */
+	unlink(path);
+	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.size = 0;
+	ASSERT_EQ(bench_job_set(&j, "filesize", "512k-1m"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(stat(path, &st), 0);
+	EXPECT_GE(st.st_size, 512 << 10);
+	EXPECT_LE(st.st_size, 1 << 20);
+	EXPECT_EQ(st.st_size % 4096, 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, (uint64_t)st.st_size);
+	bench_results_free(r, n);
+	ASSERT_EQ(truncate(path, 600 << 10), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 600 << 10);
+	bench_results_free(r, n);
+	EXPECT_EQ(bench_job_set(&j, "filesize", "1m-512k"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "filesize", "0"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "filesize", "1m:2m"), 0);
+	EXPECT_EQ(j.filesize_hi, 2 << 20);
+
+	/* rate_iops_min: 10 ms think time is about 100 IOPS: fails after 2 s + a cycle */
+	unlink(path);
+	make_job(&j, path, BENCH_READ, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	j.thinktime_ns = 10000000;
+	ASSERT_EQ(bench_job_set(&j, "rate_iops_min", "200"), 0);
+	ASSERT_EQ(bench_job_check(&j, &why), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, -EIO);
+	EXPECT_NE(strstr(r[0].error_why, "rate_iops_min=200 not met, got "), NULL);
+	EXPECT_GE(r[0].elapsed_ns, 2900000000ull);
+	EXPECT_LT(r[0].elapsed_ns, 6000000000ull);
+	bench_results_free(r, n);
+	/* met: no failure (100 IOPS asked, 1 MiB at about 100) */
+	ASSERT_EQ(bench_job_set(&j, "rate_iops_min", "50"), 0);
+	ASSERT_EQ(bench_job_set(&j, "number_ios", "350"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	bench_results_free(r, n);
+	/* fio's checks: not both kinds, no minimum above the cap */
+	ASSERT_EQ(bench_job_set(&j, "rate_iops", "40"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	ASSERT_EQ(bench_job_set(&j, "rate_iops", "100"), 0);
+	ASSERT_EQ(bench_job_check(&j, &why), 0);
+	ASSERT_EQ(bench_job_set(&j, "rate", "1m"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
+	unlink(path);
+}
+
 TEST(block_sizes_by_fio_rules)
 {
 	static const char *const bad[][2] = {
