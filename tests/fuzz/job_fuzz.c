@@ -57,9 +57,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	bench_job_init(&base);
 	if (!bench_ini_parse(text, &base, &jobs, &njobs, &line, &bad)) {
+		bench_jobs_group(jobs, njobs);
+		if (!bench_jobs_link(jobs, njobs, &k, &why))
+			for (i = 0; i < njobs; i++)	/* a waitee is a job before */
+				if (jobs[i].waitee > i)
+					abort();
 		for (i = 0; i < njobs; i++) {
+			uint64_t fend;
+
 			(void)bench_job_check(&jobs[i], &why);
 			offsets(&jobs[i]);
+			/* filesize: never past the range and never none, whatever
+			 * the file's present size */
+			fend = bench_file_end(&jobs[i], r);
+			if (jobs[i].filesize_lo && (!fend || fend > jobs[i].filesize_hi))
+				abort();
 			for (d = 0; d < BENCH_NDIR; d++) {
 				bench_job_bs(&jobs[i], d, &mn, &mx);
 				if (!mn || mn > mx || jobs[i].bsd[d].nsplit > BENCH_MAX_BSSPLIT)

@@ -3,7 +3,8 @@
  * filesize: where a job's file ends, by fio's rules. A file whose size is
  * already in the range is taken as it is; otherwise the file is to be the
  * fixed size, or a size drawn from the range once per job (so the copies of
- * numjobs, which share the file, agree), rounded down to the smallest I/O.
+ * numjobs, which share the file, agree), rounded down to the smallest I/O
+ * (as fio rounds it) unless that leaves nothing.
  */
 #include <stdint.h>
 
@@ -32,5 +33,5 @@ uint64_t bench_file_end(const struct bench_job *job, uint64_t real)
 		if (mn && mn < unit)
 			unit = mn;
 	}
-	return x - x % unit;
+	return x % unit < x ? x - x % unit : x;	/* a range below one I/O: as drawn */
 }

@@ -379,7 +379,7 @@ static void merge_cpus(const struct lat_hist *v, int ncpus, struct lat_data *d)
 }
 
 /* A slot's key as a completion published it: false while free, claimed or freed. */
-static bool slot_key(const struct lat_slot_key *k, uint64_t *cgid, uint64_t *tag)
+static bool slot_key(const struct lat_slot_key *k, uint64_t *cgid, __u64 *tag)
 {
 	*tag = __atomic_load_n(&k->tag, __ATOMIC_ACQUIRE);
 	*cgid = __atomic_load_n(&k->cgid, __ATOMIC_RELAXED);
@@ -389,7 +389,8 @@ static bool slot_key(const struct lat_slot_key *k, uint64_t *cgid, uint64_t *tag
 int lat_probe_read(struct lat_probe *p, struct lat_snap *s)
 {
 	int fd = bpf_map__fd(p->skel->maps.hists);
-	uint64_t cgid, tag, cgid2, tag2;
+	uint64_t cgid, cgid2;
+	__u64 tag, tag2;
 	struct lat_entry *e;
 	struct timespec ts;
 	__u32 i;
@@ -417,7 +418,8 @@ int lat_probe_read(struct lat_probe *p, struct lat_snap *s)
 int lat_probe_forget(struct lat_probe *p, uint64_t cgid)
 {
 	int fd = bpf_map__fd(p->skel->maps.hists), n = 0, err = 0;
-	uint64_t c, tag;
+	uint64_t c;
+	__u64 tag;
 	__u32 i;
 
 	for (i = 0; i < p->nslots; i++) {
