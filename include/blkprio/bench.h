@@ -157,6 +157,7 @@ struct bench_job {
 	bool do_verify;			/* write jobs: read back and check after
 					 * the writes (default true, as fio) */
 	bool verify_fatal;		/* stop at the first bad block */
+	bool verify_dump;		/* a bad block to NAME.OFF.received/.expected */
 	uint64_t verify_backlog;	/* check after every N blocks written */
 	uint32_t verify_interval;	/* fio's checksum unit: must divide bs (the
 					 * checks here are byte by byte anyway) */

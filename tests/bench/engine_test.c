@@ -513,6 +513,39 @@ TEST(verify_phase_options)
 	EXPECT_EQ(r[0].error, -EILSEQ);
 	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].ios, 4);
 	bench_results_free(r, n);
+
+	/* verify_dump: the block read and the one expected, in the working folder */
+	{
+		char cwd[4096], dump[4200], *got = malloc(4096), *want = malloc(4096);
+		const char *base = strrchr(path, '/') + 1;
+
+		ASSERT_NE(getcwd(cwd, sizeof(cwd)), NULL);
+		ASSERT_EQ(chdir("/var/tmp"), 0);
+		j.verify_dump = true;
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].verify_errors, 1);
+		bench_results_free(r, n);
+		snprintf(dump, sizeof(dump), "%s.%d.received", base, 4096 * 3);
+		fd = open(dump, O_RDONLY);
+		EXPECT_GE(fd, 0);
+		EXPECT_EQ(read(fd, got, 4096), 4096);
+		close(fd);
+		unlink(dump);
+		snprintf(dump, sizeof(dump), "%s.%d.expected", base, 4096 * 3);
+		fd = open(dump, O_RDONLY);
+		EXPECT_GE(fd, 0);
+		EXPECT_EQ(read(fd, want, 4096), 4096);
+		close(fd);
+		unlink(dump);
+		/* one byte apart: the one written over */
+		EXPECT_EQ(got[5], 'x');
+		EXPECT_EQ(want[5], "blk"[5 % 3]);
+		got[5] = want[5];
+		EXPECT_EQ(memcmp(got, want, 4096), 0);
+		EXPECT_EQ(chdir(cwd), 0);
+		free(got);
+		free(want);
+	}
 	unlink(path);
 }
 

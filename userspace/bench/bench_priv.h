@@ -182,6 +182,8 @@ int bench_maybe_sync(struct bench_worker *w, bool force);
 void bench_fill_repeat(void *buf, size_t len, const uint8_t *pat, unsigned int plen);
 /* The verify data of a job's block at off (verify_pattern, or the hashed one). */
 void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off);
+/* verify_dump: the bad block and the expected one to files (pattern.c) */
+int bench_verify_dump(const struct bench_job *job, const void *buf, uint64_t off);
 int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,
 		       uint64_t *bad);
 

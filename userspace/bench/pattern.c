@@ -5,6 +5,7 @@
  * landing at the wrong offset is caught.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,6 +93,46 @@ void bench_verify_fill(const struct bench_job *job, void *buf, uint64_t off)
 		return;
 	}
 	bench_fill_repeat(buf, job->bs, job->verify_pattern, job->verify_pattern_len);
+}
+
+/*
+ * verify_dump, as fio names the files: the block read and the block that was
+ * written, as BASENAME.OFFSET.received and BASENAME.OFFSET.expected in the
+ * working folder. Returns 0 or -errno (the check's own failure stands).
+ */
+static int dump_one(const char *name, const void *buf, size_t len)
+{
+	FILE *f = fopen(name, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fwrite(buf, 1, len, f) != len)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+int bench_verify_dump(const struct bench_job *job, const void *buf, uint64_t off)
+{
+	const char *path = job->filename + (bench_target_is_img(job->filename) ? 4 : 0);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[4200];
+	void *want;
+	int err;
+
+	want = malloc(job->bs);
+	if (!want)
+		return -ENOMEM;
+	bench_verify_fill(job, want, off);
+	snprintf(name, sizeof(name), "%s.%llu.received", base, (unsigned long long)off);
+	err = dump_one(name, buf, job->bs);
+	snprintf(name, sizeof(name), "%s.%llu.expected", base, (unsigned long long)off);
+	if (!err)
+		err = dump_one(name, want, job->bs);
+	free(want);
+	return err;
 }
 
 int bench_verify_check(const struct bench_job *job, const void *buf, uint64_t off,

@@ -284,6 +284,8 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	if (w->job->verify && was_written(w, off) && bench_verify_check(w->job, buf, off, &bad)) {
 		if (!w->res->verify_errors++)
 			w->res->error_off = bad;
+		if (w->job->verify_dump)	/* as fio: a dump that fails is not the job's failure */
+			(void)bench_verify_dump(w->job, buf, off);
 		if (w->job->verify_fatal && !w->res->error)
 			w->res->error = -EILSEQ;
 		return w->job->verify_fatal ? -EILSEQ : 0;

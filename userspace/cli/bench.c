@@ -74,7 +74,7 @@ static void run_usage(FILE *out)
 		"  --thinktime_blocks N  --rate BYTES[,BYTES]  --rate_iops N[,N]\n"
 		"  --rate_process {linear|poisson}  --rate_min BYTES[,BYTES]  --rate_iops_min N[,N]\n"
 		"  --rate_cycle MS  --stonewall  --new_group  --wait_for JOB\n"
-		"  --verify[=METHOD]  --do_verify=0|1  --verify_backlog N  --verify_fatal\n"
+		"  --verify[=METHOD]  --do_verify=0|1  --verify_backlog N  --verify_fatal  --verify_dump\n"
 		"  --verify_pattern PATTERN  --verify_interval SIZE  --buffer_pattern PATTERN\n"
 		"  --percentile_list P[:P...]  --gtod_reduce  --disable_lat  --group_reporting\n"
 		"  --exitall  --exit_what {group|stonewall|all}\n"
