@@ -853,6 +853,22 @@ TEST(wait_for_and_exit_what)
 	unlink(path);
 }
 
+/* Run j alone: the bytes it moved in d (UINT64_MAX: it did not run), *size the file's. */
+static uint64_t run_moved(const struct bench_job *j, enum bench_dir d, off_t *size)
+{
+	struct bench_result *r;
+	struct stat st;
+	unsigned int n;
+	uint64_t moved;
+
+	if (bench_run(j, 1, NULL, &r, &n))
+		return UINT64_MAX;
+	moved = r[0].dir[d].bytes;
+	bench_results_free(r, n);
+	*size = stat(j->filename, &st) ? -1 : st.st_size;
+	return moved;
+}
+
 /* filesize: the file's size, the region cut to it, a range drawn once */
 TEST(filesize_and_rate_min)
 {
@@ -860,26 +876,21 @@ TEST(filesize_and_rate_min)
 	struct bench_job j;
 	const char *why;
 	char path[64];
-	struct stat st;
+	uint64_t moved;
 	unsigned int n;
+	off_t size;
 
 	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-fs-%d", getpid());
 	unlink(path);
 	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
 	j.verify = false;
 	ASSERT_EQ(bench_job_set(&j, "filesize", "1m"), 0);	/* size 4m */
-	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
-	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 1 << 20);
-	bench_results_free(r, n);
-	ASSERT_EQ(stat(path, &st), 0);
-	EXPECT_EQ(st.st_size, 1 << 20);
+	EXPECT_EQ(run_moved(&j, BENCH_DIR_WRITE, &size), 1 << 20);
+	EXPECT_EQ(size, 1 << 20);
 	/* a file longer than filesize is not cut, only 1 MiB of it used */
 	ASSERT_EQ(truncate(path, 8 << 20), 0);
-	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
-	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 1 << 20);
-	bench_results_free(r, n);
-	ASSERT_EQ(stat(path, &st), 0);
-	EXPECT_EQ(st.st_size, 8 << 20);
+	EXPECT_EQ(run_moved(&j, BENCH_DIR_WRITE, &size), 1 << 20);
+	EXPECT_EQ(size, 8 << 20);
 	/* a read job lays out the whole file, reads size of it from offset */
 	unlink(path);
 	make_job(&j, path, BENCH_READ, BENCH_PSYNC, 1, false);
@@ -887,27 +898,20 @@ TEST(filesize_and_rate_min)
 	j.size = 1 << 20;
 	j.offset = 1 << 20;
 	ASSERT_EQ(bench_job_set(&j, "filesize", "4m"), 0);
-	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
-	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].bytes, 1 << 20);
-	bench_results_free(r, n);
-	ASSERT_EQ(stat(path, &st), 0);
-	EXPECT_EQ(st.st_size, 4 << 20);
+	EXPECT_EQ(run_moved(&j, BENCH_DIR_READ, &size), 1 << 20);
+	EXPECT_EQ(size, 4 << 20);
 	/* a range: a size in it, a multiple of bs; a file in it is taken as is */
 	unlink(path);
 	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
 	j.size = 0;
 	ASSERT_EQ(bench_job_set(&j, "filesize", "512k-1m"), 0);
-	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
-	ASSERT_EQ(stat(path, &st), 0);
-	EXPECT_GE(st.st_size, 512 << 10);
-	EXPECT_LE(st.st_size, 1 << 20);
-	EXPECT_EQ(st.st_size % 4096, 0);
-	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, (uint64_t)st.st_size);
-	bench_results_free(r, n);
+	moved = run_moved(&j, BENCH_DIR_WRITE, &size);
+	EXPECT_GE(size, 512 << 10);
+	EXPECT_LE(size, 1 << 20);
+	EXPECT_EQ(size % 4096, 0);
+	EXPECT_EQ(moved, (uint64_t)size);
 	ASSERT_EQ(truncate(path, 600 << 10), 0);
-	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
-	EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 600 << 10);
-	bench_results_free(r, n);
+	EXPECT_EQ(run_moved(&j, BENCH_DIR_WRITE, &size), 600 << 10);
 	EXPECT_EQ(bench_job_set(&j, "filesize", "1m-512k"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "filesize", "0"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j, "filesize", "1m:2m"), 0);
