@@ -192,6 +192,9 @@ struct bench_job {
 	uint64_t rate_min[BENCH_NDIR];	/* fail when a cycle is slower (bytes/s) */
 	uint64_t rate_iops_min[BENCH_NDIR];
 	unsigned int ratecycle_ms;	/* the cycle (default 1000), after 2 s */
+	unsigned int flow;		/* weight among its flow_id's jobs (0: none) */
+	unsigned int flow_id;
+	unsigned int flow_sleep_us;	/* ahead of its part: reap, sleep this long */
 	bool group_reporting;		/* reported with its group's others as one */
 	/* write_bw_log, write_lat_log, write_iops_log: NAME_TYPE.N.log in the
 	 * working folder (NAME: the job's name unless given) */

@@ -946,6 +946,95 @@ TEST(filesize_and_rate_min)
 	unlink(path);
 }
 
+/* Run jobs a and b (flow weights fa and fb); the I/Os each did, or -1 when the run failed. */
+static void run_flow(struct bench_job *j, unsigned int fa, unsigned int fb, long long ios[2])
+{
+	struct bench_result *r;
+	unsigned int n, i;
+	char v[16];
+
+	ios[0] = ios[1] = -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(v, sizeof(v), "%u", i ? fb : fa);
+		if (bench_job_set(&j[i], "flow", v))
+			return;
+	}
+	bench_jobs_group(j, 2);
+	if (bench_run(j, 2, NULL, &r, &n))
+		return;
+	for (i = 0; i < 2; i++)
+		if (!r[i].error)
+			ios[i] = (long long)(r[i].dir[BENCH_DIR_READ].ios + r[i].dir[BENCH_DIR_WRITE].ios);
+	bench_results_free(r, n);
+}
+
+/* flow: the I/Os of a flow_id's jobs in their weights' ratio while they run */
+TEST(flow_shares)
+{
+	struct bench_job j[2];
+	long long ios[2];
+	char path[64];
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-flow-%d", getpid());
+	unlink(path);
+	/* psync, flow_sleep=0: 1 to 3 */
+	for (i = 0; i < 2; i++) {
+		make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+		j[i].size = 1 << 20;
+		j[i].time_based = true;
+		j[i].runtime_ns = 400000000ull;
+	}
+	run_flow(j, 1, 3, ios);
+	ASSERT_GT(ios[0], 100);
+	EXPECT_GT(ios[1], ios[0] * 29 / 10);
+	EXPECT_LT(ios[1], ios[0] * 31 / 10);
+	/* io_uring, 8 in flight, flow_sleep: reaped, then a sleep: 1 to 8 */
+	for (i = 0; i < 2; i++) {
+		make_job(&j[i], path, i ? BENCH_RANDWRITE : BENCH_RANDREAD, BENCH_IO_URING, 8, false);
+		j[i].verify = false;
+		j[i].size = 1 << 20;
+		j[i].time_based = true;
+		j[i].runtime_ns = 400000000ull;
+		ASSERT_EQ(bench_job_set(&j[i], "flow_sleep", "200"), 0);
+	}
+	run_flow(j, 1, 8, ios);
+	ASSERT_GT(ios[0], 20);
+	EXPECT_GT(ios[1], ios[0] * 75 / 10);
+	EXPECT_LT(ios[1], ios[0] * 85 / 10);
+	/* two flow_ids: each job alone in its flow, neither held (both read alike) */
+	for (i = 0; i < 2; i++) {
+		make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+		j[i].size = 1 << 20;
+		j[i].time_based = true;
+		j[i].runtime_ns = 300000000ull;
+	}
+	ASSERT_EQ(bench_job_set(&j[1], "flow_id", "7"), 0);
+	run_flow(j, 1, 3, ios);
+	ASSERT_GT(ios[0], 100);
+	EXPECT_LT(ios[1], ios[0] * 2);
+	EXPECT_GT(ios[1], ios[0] / 2);
+	/* a job that ends leaves the flow: the other does all its I/Os */
+	for (i = 0; i < 2; i++) {
+		make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+		j[i].size = i ? 1 << 20 : 256 << 10;
+	}
+	run_flow(j, 1, 3, ios);
+	EXPECT_EQ(ios[0], 64);
+	EXPECT_EQ(ios[1], 256);
+	/* behind a stonewall a job is not in the flow yet (fio waits for ever) */
+	j[1].stonewall = true;
+	run_flow(j, 1, 8, ios);
+	EXPECT_EQ(ios[0], 64);
+	EXPECT_EQ(ios[1], 256);
+	/* fio's range and types */
+	EXPECT_EQ(bench_job_set(&j[0], "flow", "1001"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "flow", "x"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "flow_sleep", "-1"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "flow_id", "y"), -EINVAL);
+	unlink(path);
+}
+
 TEST(block_sizes_by_fio_rules)
 {
 	static const char *const bad[][2] = {

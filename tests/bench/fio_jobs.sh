@@ -436,6 +436,20 @@ if [ $frc != 0 ] && [ $orc = 1 ] && [[ $out == *"rate_iops_min=200 not met, got 
    grep -q "rate_iops_min=200 not met" "$T/rm.fio.out"; then t_ok "fio_jobs.rate_iops_min"
 else t_fail "fio_jobs.rate_iops_min" "fio exit $frc, ours $orc: $out"; fi
 
+# flow: two jobs of one flow_id do I/Os in their weights' ratio, 1 to 4, in both
+ratio() { python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"]
+n = [x["read"]["total_ios"] + x["write"]["total_ios"] for x in j]
+print("%.2f" % (n[1] / n[0]) if len(n) == 2 and n[0] else "none")' "$1"; }
+printf '[global]\nfilename=%s\nsize=4m\nruntime=1\ntime_based\n[a]\nrw=randread\nflow=1\n[b]\nrw=randwrite\nflow=4\nflow_sleep=100\n' "$F" > "$T/flow.fio"
+fio --output-format=json --output="$T/fio.json" "$T/flow.fio" > /dev/null 2>&1
+a=$(ratio "$T/fio.json" 2>&1)
+"$BLKPRIO" bench run --no-progress --job "$T/flow.fio" --output-format=json > "$T/ours.json" 2>&1
+b=$(ratio "$T/ours.json" 2>&1)
+if python3 -c 'import sys; sys.exit(not all(abs(float(x) - 4) < 0.2 for x in sys.argv[1:]))' "$a" "$b" 2>/dev/null
+then t_ok "fio_jobs.flow"; else t_fail "fio_jobs.flow" "ratio of I/Os: fio $a, ours $b"; fi
+
 # options that conflict, as fio's checks: exit 2 and why, nothing written
 for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min=2m" \
 	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch"; do
@@ -458,7 +472,8 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 random_distribution=zipf:1 random_distribution=pareto:1 random_distribution=normal:100 \
 	 random_distribution=zipf:1.2:1.5 random_distribution=zoned:50/5:30/15 \
 	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
-	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x; do
+	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x \
+	 flow=1001 flow=x flow_sleep=x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

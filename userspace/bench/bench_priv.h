@@ -98,6 +98,10 @@ struct bench_worker {
 	volatile int *stop;
 	volatile int terminate;		/* exitall: another job's end ends this one */
 	struct bench_ctl *ctl;
+	struct bench_flow *flow;	/* its flow (flow=), NULL: none */
+	uint64_t flow_count;		/* the I/Os it has issued in it */
+	unsigned int inflight;		/* the queued engines' I/Os in flight */
+	bool held;			/* bench_next_io: not now, reap first */
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
@@ -113,6 +117,13 @@ static inline bool bench_stopped(const struct bench_worker *w)
 	return (w->stop && *w->stop) || w->terminate;
 }
 
+/* A flow_id's jobs (flow.c): the I/Os they issued + 1, their weights. */
+struct bench_flow {
+	unsigned int id;
+	_Atomic uint64_t count;
+	_Atomic uint64_t weight;
+};
+
 /* The run's control of its jobs (control.c). */
 struct bench_ctl {
 	struct bench_worker *ws;
@@ -121,13 +132,23 @@ struct bench_ctl {
 	bool exitall;			/* any job set it: every job's end counts */
 	pthread_mutex_t lock;		/* the ends, for wait_for */
 	pthread_cond_t ended;
+	struct bench_flow *flows;	/* one per flow_id in use */
+	unsigned int nflows;
 };
-void bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n);
+int bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n);
 void bench_ctl_destroy(struct bench_ctl *c);
 /* The worker has ended: exitall's terminate, and wake wait_for's waiters. */
 void bench_ctl_ended(struct bench_worker *w);
 /* wait_for: return when every copy of the job waited for has ended, or stopped. */
 void bench_ctl_wait_for(struct bench_worker *w);
+
+/* flow.c: the run's flows (-ENOMEM); a job joins its flow when it starts,
+ * leaves it when it ends; bench_flow_over: true when it must not issue now,
+ * else its next I/O is counted (w->flow set). */
+int bench_flows_init(struct bench_ctl *c);
+void bench_flow_join(struct bench_worker *w);
+void bench_flow_leave(struct bench_worker *w);
+bool bench_flow_over(struct bench_worker *w);
 
 /* pace.c: thinktime, rate caps, rate_min */
 void bench_sleep_until(struct bench_worker *w, uint64_t ns);

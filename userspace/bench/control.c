@@ -7,15 +7,17 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <blkprio/bench.h>
 
 #include "bench_priv.h"
 
-void bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n)
+int bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n)
 {
 	unsigned int i;
+	int err;
 
 	c->ws = ws;
 	c->n = n;
@@ -25,14 +27,19 @@ void bench_ctl_init(struct bench_ctl *c, struct bench_worker *ws, unsigned int n
 		c->exitall |= ws[i].job->exitall;
 		ws[i].ctl = c;
 	}
+	err = bench_flows_init(c);
+	if (err)
+		return err;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->ended, NULL);
+	return 0;
 }
 
 void bench_ctl_destroy(struct bench_ctl *c)
 {
 	pthread_cond_destroy(&c->ended);
 	pthread_mutex_destroy(&c->lock);
+	free(c->flows);
 }
 
 /* fio's terminate: the group's jobs, every job started so far, or all. */

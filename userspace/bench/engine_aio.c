@@ -60,7 +60,7 @@ static unsigned int aio_fill(struct aio_state *a, struct bench_worker *w, bool *
 
 	while (*more && a->s.nfree) {
 		if (!bench_slots_next(&a->s, w, &idx)) {
-			*more = false;
+			*more = w->held;
 			break;
 		}
 		s = &a->s.slot[idx];

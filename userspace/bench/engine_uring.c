@@ -66,7 +66,7 @@ static unsigned int uring_fill(struct uring_state *u, struct bench_worker *w,
 	/* the ring has depth entries: one for each slot, never short of one */
 	while (*more && u->s.nfree) {
 		if (!bench_slots_next(&u->s, w, &idx)) {
-			*more = false;
+			*more = w->held;
 			break;
 		}
 		s = &u->s.slot[idx];

@@ -2,6 +2,7 @@
 /* Bench jobs: defaults, options by fio's names, consistency checks. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -482,6 +483,8 @@ static const struct job_opt job_opts[] = {
 	ROW("rate_min", O_PAIR, rate_min), ROW("ratemin", O_PAIR, rate_min),
 	ROW("rate_iops_min", O_PAIR, rate_iops_min),
 	UINT("rate_cycle", ratecycle_ms, 0, 1 << 30), UINT("ratecycle", ratecycle_ms, 0, 1 << 30),
+	UINT("flow", flow, 0, 1000), UINT("flow_id", flow_id, 0, INT_MAX),
+	UINT("flow_sleep", flow_sleep_us, 0, INT_MAX),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
 	ENUM("exit_what", exit_what, exit_what_values), STR("wait_for", wait_for),
 	FLAG("group_reporting", group_reporting),

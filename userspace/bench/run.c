@@ -4,6 +4,7 @@
  * counters every interval (per-second time series) and reports progress.
  */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -92,12 +93,38 @@ static void seq_advance(struct bench_worker *w, uint64_t pos, uint32_t len)
 	w->seq_next = next > 0 ? (uint64_t)next : 0;
 }
 
+/*
+ * flow: wait while the job is ahead of its part, as fio does: with flow_sleep,
+ * reap what is in flight (held: the engine reaps and asks again), then sleep
+ * that long and look again; without it, look again at once. false: the job
+ * ended meanwhile, or is held.
+ */
+static bool flow_wait(struct bench_worker *w)
+{
+	const struct bench_job *job = w->job;
+
+	while (bench_flow_over(w)) {
+		if (job->flow_sleep_us && w->inflight) {
+			w->held = true;
+			return false;
+		}
+		if (job->flow_sleep_us)
+			bench_sleep_until(w, bench_now_ns() + job->flow_sleep_us * 1000ull);
+		else
+			sched_yield();
+		if (bench_stopped(w) || (w->deadline_ns && bench_now_ns() >= w->deadline_ns))
+			return false;
+	}
+	return true;
+}
+
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len)
 {
 	const struct bench_job *job = w->job;
 	uint64_t pos, total = (job->io_size ? job->io_size : w->nblocks * w->unit) *
 			      (job->loops ? job->loops : 1);
 
+	w->held = false;
 	if (bench_stopped(w))
 		return false;
 	if (w->res->error)
@@ -107,6 +134,8 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	if (job->number_ios && w->ios_done >= job->number_ios)
 		return false;
 	if (w->deadline_ns && bench_now_ns() >= w->deadline_ns)
+		return false;
+	if (w->flow && !flow_wait(w))
 		return false;
 	if (w->ios_done)
 		bench_think(w);
@@ -470,6 +499,7 @@ static void *worker_main(void *arg)
 	}
 	atomic_store(&w->started, 1);
 	start_delay(w);
+	bench_flow_join(w);
 	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
 	bench_log_start(w, w->start_ns);
@@ -487,6 +517,7 @@ static void *worker_main(void *arg)
 		w->res->error = err;
 	if (job_writes(job) && (job->end_fsync || job->fsync_every || job->fdatasync_every))
 		bench_maybe_sync(w, true);
+	bench_flow_leave(w);
 	if (w->ramp_end_ns)	/* the job ended within its ramp: nothing counted */
 		ramp_over(w, bench_now_ns());
 	w->res->elapsed_ns = bench_now_ns() - w->start_ns;
@@ -690,7 +721,11 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		err = -errno;
 		goto err_free;
 	}
-	bench_ctl_init(&ctl, ws, n);
+	err = bench_ctl_init(&ctl, ws, n);
+	if (err) {
+		close(done_fd);
+		goto err_free;
+	}
 	for (i = 0; i < n; i++)
 		ws[i].done_fd = done_fd;
 	step = (uint64_t)(opts->sample_ms ? opts->sample_ms : 1000) * 1000000ull;

@@ -38,7 +38,8 @@ void bench_slots_free(struct bench_slots *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The next I/O into the top free slot; false when the job has no more. */
+/* The next I/O into the top free slot; false when the job has no more, or
+ * none now (w->held: reap, then ask again). */
 bool bench_slots_next(struct bench_slots *s, struct bench_worker *w, unsigned int *idx)
 {
 	struct bench_slot *sl;
@@ -47,6 +48,7 @@ bool bench_slots_next(struct bench_slots *s, struct bench_worker *w, unsigned in
 		return false;
 	*idx = s->free[s->nfree - 1];
 	sl = &s->slot[*idx];
+	w->inflight = s->depth - s->nfree;
 	if (!bench_next_io(w, &sl->dir, &sl->off, &sl->len))
 		return false;
 	s->nfree--;
