@@ -103,6 +103,23 @@ struct bench_bs_dir {
 	struct { uint32_t bs, pct; } split[BENCH_MAX_BSSPLIT];
 };
 
+/*
+ * cmdprio: one direction's priorities per I/O (io_uring, libaio), as fio's
+ * cmdprio_percentage, cmdprio_class, cmdprio and cmdprio_bssplit (entries
+ * sorted by bs; ioprio -1: cmdprio_class and cmdprio's).
+ */
+struct bench_cmdprio_split {
+	uint32_t bs;
+	uint8_t pct;
+	int ioprio;
+};
+struct bench_cmdprio {
+	uint8_t pct;			/* cmdprio_percentage */
+	uint8_t cls, level;		/* cmdprio_class (0: not given, real-time), cmdprio */
+	unsigned int nsplit;
+	struct bench_cmdprio_split split[BENCH_MAX_BSSPLIT];
+};
+
 /* random_distribution: where random offsets go (fio's names and parameters) */
 enum bench_distr_kind {
 	BENCH_DIST_RANDOM, BENCH_DIST_ZIPF, BENCH_DIST_PARETO, BENCH_DIST_NORMAL,
@@ -192,6 +209,8 @@ struct bench_job {
 	uint64_t rate_min[BENCH_NDIR];	/* fail when a cycle is slower (bytes/s) */
 	uint64_t rate_iops_min[BENCH_NDIR];
 	unsigned int ratecycle_ms;	/* the cycle (default 1000), after 2 s */
+	struct bench_cmdprio cmdprio[BENCH_NDIR];
+	bool cmdprio_bssplit;		/* cmdprio_bssplit was given */
 	unsigned int flow;		/* weight among its flow_id's jobs (0: none) */
 	unsigned int flow_id;
 	unsigned int flow_sleep_us;	/* ahead of its part: reap, sleep this long */
@@ -258,11 +277,19 @@ struct bench_sample {
 	uint64_t ios[BENCH_NDIR];
 };
 
+/* The latency of one I/O priority's I/Os (cmdprio). */
+struct bench_prio_stat {
+	int ioprio;
+	struct bench_hist lat;
+};
+
 struct bench_dir_stats {
 	uint64_t ios, bytes;
 	uint64_t runtime_ns;		/* the time they took: the job's, or the
 					 * verify phase's for its reads */
 	struct bench_hist lat;		/* ns, submit to completion */
+	struct bench_prio_stat *prio;	/* cmdprio: per priority, the job's first */
+	unsigned int nprio;
 };
 
 struct bench_result {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include <blkprio/bench.h>
@@ -1032,6 +1033,135 @@ TEST(flow_shares)
 	EXPECT_EQ(bench_job_set(&j[0], "flow", "x"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j[0], "flow_sleep", "-1"), -EINVAL);
 	EXPECT_EQ(bench_job_set(&j[0], "flow_id", "y"), -EINVAL);
+	unlink(path);
+}
+
+/* The I/Os of r's direction d at priority ioprio (-1: not among its priorities). */
+static long long prio_ios(const struct bench_result *r, enum bench_dir d, int ioprio)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->dir[d].nprio; i++)
+		if (r->dir[d].prio[i].ioprio == ioprio)
+			return (long long)r->dir[d].prio[i].lat.count;
+	return -1;
+}
+
+/* A worker thread without CAP_SYS_NICE and CAP_SYS_ADMIN: no real-time I/O. */
+static int drop_rt_caps(const struct bench_job *job, unsigned int index, void *arg)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c))
+		return -errno;
+	c[0].effective &= ~(1u << CAP_SYS_NICE | 1u << CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &h, c) ? -errno : 0;
+}
+
+/* cmdprio: a share of the I/Os at a priority of their own, counted apart */
+TEST(cmdprio_per_io)
+{
+	struct bench_result *r;
+	struct bench_job j;
+	const char *why;
+	char path[64];
+	unsigned int n;
+	long long rt, idle;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-cmdprio-%d", getpid());
+	unlink(path);
+	/* 20 % real-time (cmdprio_class's default), the rest the job's idle class */
+	make_job(&j, path, BENCH_RANDREAD, BENCH_IO_URING, 8, false);
+	j.verify = false;
+	ASSERT_EQ(bench_job_set(&j, "prioclass", "3"), 0);
+	EXPECT_EQ(j.ioprio, 3 << 13);		/* fio's level: 0 */
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "20"), 0);
+	ASSERT_EQ(bench_job_check(&j, &why), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(r[0].error, 0);
+	ASSERT_EQ(r[0].dir[BENCH_DIR_READ].nprio, 2);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].prio[0].ioprio, 3 << 13);	/* the job's first */
+	rt = prio_ios(&r[0], BENCH_DIR_READ, 1 << 13);
+	idle = prio_ios(&r[0], BENCH_DIR_READ, 3 << 13);
+	EXPECT_EQ(rt + idle, 1024);
+	EXPECT_GT(rt, 150);
+	EXPECT_LT(rt, 260);
+	bench_results_free(r, n);
+
+	/* per direction: none of the reads, half the writes at best-effort 5 (libaio) */
+	make_job(&j, path, BENCH_RANDRW, BENCH_LIBAIO, 8, false);
+	j.verify = false;
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "0,50"), 0);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_class", "2"), 0);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio", "5"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(r[0].error, 0);
+	EXPECT_EQ(r[0].dir[BENCH_DIR_READ].nprio, 0);
+	rt = prio_ios(&r[0], BENCH_DIR_WRITE, 2 << 13 | 5);
+	EXPECT_EQ(rt + prio_ios(&r[0], BENCH_DIR_WRITE, 0), r[0].dir[BENCH_DIR_WRITE].ios);
+	EXPECT_GT(rt * 10, r[0].dir[BENCH_DIR_WRITE].ios * 4);
+	EXPECT_LT(rt * 10, r[0].dir[BENCH_DIR_WRITE].ios * 6);
+	bench_results_free(r, n);
+
+	/* by block size: the 8k I/Os all idle, a quarter of the 4k ones best-effort 5 */
+	make_job(&j, path, BENCH_RANDREAD, BENCH_IO_URING, 8, false);
+	j.verify = false;
+	ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/50:8k/50"), 0);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_bssplit", "4k/25/2/5:8k/100/3/0"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(r[0].error, 0);
+	ASSERT_EQ(r[0].dir[BENCH_DIR_READ].nprio, 3);
+	idle = prio_ios(&r[0], BENCH_DIR_READ, 3 << 13);
+	rt = prio_ios(&r[0], BENCH_DIR_READ, 2 << 13 | 5);
+	EXPECT_EQ(idle + rt + prio_ios(&r[0], BENCH_DIR_READ, 0), r[0].dir[BENCH_DIR_READ].ios);
+	/* 4 MiB: about 340 8k I/Os, 340 4k ones of which about 85 */
+	EXPECT_GT(idle, 250);
+	EXPECT_LT(idle, 430);
+	EXPECT_GT(rt, 40);
+	EXPECT_LT(rt, 140);
+	bench_results_free(r, n);
+
+	/* the priority reaches the kernel: real-time I/O needs CAP_SYS_NICE */
+	if (geteuid() == 0) {
+		make_job(&j, path, BENCH_RANDREAD, BENCH_IO_URING, 8, false);
+		j.verify = false;
+		j.size = 256 << 10;
+		j.thread_init = drop_rt_caps;
+		ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "100"), 0);
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].error, -EPERM);
+		bench_results_free(r, n);
+		j.engine = BENCH_LIBAIO;
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].error, -EPERM);
+		bench_results_free(r, n);
+		ASSERT_EQ(bench_job_set(&j, "cmdprio_class", "2"), 0);
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].error, 0);
+		EXPECT_EQ(prio_ios(&r[0], BENCH_DIR_READ, 2 << 13), 64);
+		bench_results_free(r, n);
+	}
+
+	/* fio's rules */
+	make_job(&j, path, BENCH_RANDREAD, BENCH_LIBAIO, 8, false);
+	EXPECT_EQ(bench_job_set(&j, "cmdprio_percentage", "101"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "cmdprio_class", "0"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "cmdprio", "8"), -EINVAL);
+	EXPECT_NE(bench_job_set(&j, "cmdprio_bssplit", "4k/60:4k/50"), 0);
+	EXPECT_NE(bench_job_set(&j, "cmdprio_bssplit", "4k/10/1"), 0);
+	EXPECT_NE(bench_job_set(&j, "cmdprio_bssplit", "x/10"), 0);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_bssplit", "4k/150:8k/10/9/9:16k/0"), 0);
+	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].nsplit, 2);		/* 16k/0 dropped */
+	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].split[0].pct, 100);	/* cut, as fio */
+	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].split[1].ioprio, 3 << 13 | 7);
+	ASSERT_EQ(bench_job_check(&j, &why), 0);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "10"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);		/* not both */
+	bench_job_init(&j);
+	snprintf(j.filename, sizeof(j.filename), "%s", path);
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "10"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);		/* psync */
 	unlink(path);
 }
 

@@ -450,9 +450,32 @@ b=$(ratio "$T/ours.json" 2>&1)
 if python3 -c 'import sys; sys.exit(not all(abs(float(x) - 4) < 0.2 for x in sys.argv[1:]))' "$a" "$b" 2>/dev/null
 then t_ok "fio_jobs.flow"; else t_fail "fio_jobs.flow" "ratio of I/Os: fio $a, ours $b"; fi
 
+# cmdprio: the same priorities in "prios", each with about its share of the I/Os
+prios() { python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["jobs"][0]["read"]
+n = r["total_ios"]
+print(" ".join("%d/%d:%d" % (p["prioclass"], p["prio"], round(p["clat_ns"]["N"] * 20 / n))
+               for p in r.get("prios", [])))' "$1"; }
+for v in "prioclass=3 cmdprio_percentage=20" "norandommap bssplit=4k/50:8k/50 cmdprio_bssplit=4k/40/2/5:8k/100/3/0"; do
+	printf '[j]\nfilename=%s\nsize=8m\nrw=randread\nioengine=libaio\niodepth=8\ndirect=1\n' "$F" > "$T/cp.fio"
+	for a in $v; do echo "$a" >> "$T/cp.fio"; done
+	fio --output-format=json --output="$T/fio.json" "$T/cp.fio" > /dev/null 2>&1
+	a=$(prios "$T/fio.json" 2>&1)
+	"$BLKPRIO" bench run --no-progress --job "$T/cp.fio" --output-format=json > "$T/ours.json" 2>&1
+	b=$(prios "$T/ours.json" 2>&1)
+	# the shares in twentieths, rounded: a draw may fall either side of a half
+	if python3 -c '
+import sys
+a, b = (dict(x.split(":") for x in s.split()) for s in sys.argv[1:3])
+sys.exit(not a or a.keys() != b.keys() or any(abs(int(a[k]) - int(b[k])) > 1 for k in a))' "$a" "$b"
+	then t_ok "fio_jobs.cmdprio $v"; else t_fail "fio_jobs.cmdprio $v" "prios: fio $a, ours $b"; fi
+done
+
 # options that conflict, as fio's checks: exit 2 and why, nothing written
 for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min=2m" \
-	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch"; do
+	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch" \
+	 "ioengine=libaio cmdprio_percentage=10 cmdprio_bssplit=4k/10" "cmdprio_percentage=10"; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n' "$F" > "$T/bad.fio"
 	for a in $v; do echo "$a" >> "$T/bad.fio"; done
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
@@ -473,7 +496,8 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 random_distribution=zipf:1.2:1.5 random_distribution=zoned:50/5:30/15 \
 	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
 	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x \
-	 flow=1001 flow=x flow_sleep=x; do
+	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
+	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

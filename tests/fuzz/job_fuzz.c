@@ -14,6 +14,25 @@
 
 #include "../../userspace/bench/bench_priv.h"	/* bench_bs_pick */
 
+/* cmdprio: fio's ranges, entries by block size, a size's shares at most 100 */
+static void cmdprio(const struct bench_cmdprio *c)
+{
+	unsigned int i, tot = 0;
+
+	if (c->pct > 100 || c->cls > 3 || c->level > 7 || c->nsplit > BENCH_MAX_BSSPLIT)
+		abort();
+	for (i = 0; i < c->nsplit; i++) {
+		const struct bench_cmdprio_split *e = &c->split[i];
+
+		if (i && e->bs < c->split[i - 1].bs)
+			abort();
+		tot = i && e->bs == c->split[i - 1].bs ? tot + e->pct : e->pct;
+		if (!e->pct || tot > 100 || !e->bs || e->ioprio < -1 ||
+		    (e->ioprio >= 0 && ((e->ioprio >> 13) > 3 || (e->ioprio & 0x1ff8))))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Draw offsets as a worker over 17 units of the smallest I/O would. */
@@ -73,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (jobs[i].filesize_lo && (!fend || fend > jobs[i].filesize_hi))
 				abort();
 			for (d = 0; d < BENCH_NDIR; d++) {
+				cmdprio(&jobs[i].cmdprio[d]);
 				bench_job_bs(&jobs[i], d, &mn, &mx);
 				if (!mn || mn > mx || jobs[i].bsd[d].nsplit > BENCH_MAX_BSSPLIT)
 					abort();

@@ -102,6 +102,7 @@ struct bench_worker {
 	uint64_t flow_count;		/* the I/Os it has issued in it */
 	unsigned int inflight;		/* the queued engines' I/Os in flight */
 	bool held;			/* bench_next_io: not now, reap first */
+	bool cmdprio;			/* priorities per I/O (cmdprio.c) */
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
@@ -150,6 +151,21 @@ void bench_flow_join(struct bench_worker *w);
 void bench_flow_leave(struct bench_worker *w);
 bool bench_flow_over(struct bench_worker *w);
 
+/* cmdprio.c: the options, their checks, the result's priorities (-ENOMEM),
+ * an I/O's own priority (-1: the job's), a completion's latency to its
+ * priority, a group's sum (-ENOMEM). */
+int bench_cmdprio_set_pct(struct bench_job *job, const char *v);
+int bench_cmdprio_set_class(struct bench_job *job, const char *v);
+int bench_cmdprio_set_level(struct bench_job *job, const char *v);
+int bench_cmdprio_set_split(struct bench_job *job, const char *v);
+bool bench_cmdprio_used(const struct bench_job *job);
+int bench_cmdprio_check(const struct bench_job *job, const char **why);
+int bench_cmdprio_default(const struct bench_job *job);
+int bench_cmdprio_stats(const struct bench_job *job, struct bench_result *r);
+int bench_cmdprio_pick(struct bench_worker *w, enum bench_dir d, uint32_t len);
+void bench_cmdprio_done(struct bench_dir_stats *s, int ioprio, uint64_t lat_ns);
+int bench_cmdprio_merge(struct bench_dir_stats *dst, const struct bench_dir_stats *src);
+
 /* pace.c: thinktime, rate caps, rate_min */
 void bench_sleep_until(struct bench_worker *w, uint64_t ns);
 void bench_think(struct bench_worker *w);
@@ -168,7 +184,7 @@ static inline uint64_t bench_lat_now(const struct bench_worker *w)
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len);
 /* Account a finished I/O of len bytes asked (ret: bytes moved or -errno). */
 int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
-		  uint32_t len, ssize_t ret, uint64_t lat_ns);
+		  uint32_t len, ssize_t ret, uint64_t lat_ns, int ioprio);
 /* Before a write: fill buf with the pattern (verify) or refresh it. */
 void bench_io_prep(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
 		   uint32_t len);
@@ -194,7 +210,7 @@ uint64_t bench_off_next(struct bench_worker *w, enum bench_dir d);
 int bench_log_open(struct bench_worker *w);
 void bench_log_start(struct bench_worker *w, uint64_t now);
 void bench_log_io(struct bench_worker *w, enum bench_dir d, uint64_t off, uint32_t len,
-		  uint64_t lat_ns);
+		  uint64_t lat_ns, int ioprio);
 int bench_log_close(struct bench_worker *w);
 /* After a completed write: fsync policy. */
 int bench_maybe_sync(struct bench_worker *w, bool force);
@@ -214,6 +230,7 @@ struct bench_slot {
 	uint64_t off, t0;
 	uint32_t len;
 	enum bench_dir dir;
+	int ioprio;			/* its own (cmdprio), -1: the job's */
 };
 struct bench_slots {
 	struct bench_slot *slot;

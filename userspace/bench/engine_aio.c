@@ -15,6 +15,10 @@
 
 #include "bench_priv.h"
 
+#ifndef IOCB_FLAG_IOPRIO
+#define IOCB_FLAG_IOPRIO (1 << 1)
+#endif
+
 struct aio_state {
 	aio_context_t ctx;
 	struct bench_slots s;
@@ -72,6 +76,10 @@ static unsigned int aio_fill(struct aio_state *a, struct bench_worker *w, bool *
 		cb->aio_buf = (uint64_t)(uintptr_t)s->buf;
 		cb->aio_nbytes = s->len;
 		cb->aio_offset = (int64_t)s->off;
+		if (s->ioprio >= 0) {
+			cb->aio_reqprio = (int16_t)s->ioprio;
+			cb->aio_flags |= IOCB_FLAG_IOPRIO;
+		}
 		a->queue[n++] = cb;
 	}
 	return n;
@@ -134,7 +142,7 @@ int bench_engine_aio(struct bench_worker *w)
 			struct bench_slot *s = &a.s.slot[idx];
 
 			if (bench_io_done(w, s->dir, s->off, s->buf, s->len,
-					  (ssize_t)a.events[i].res, now - s->t0))
+					  (ssize_t)a.events[i].res, now - s->t0, s->ioprio))
 				more = false;
 			a.s.free[a.s.nfree++] = idx;
 		}

@@ -26,7 +26,7 @@ int bench_engine_psync(struct bench_worker *w)
 			n = t->ops->pread(t, buf, len, off);
 		else
 			n = t->ops->pwrite(t, buf, len, off);
-		err = bench_io_done(w, dir, off, buf, len, n, bench_lat_now(w) - t0);
+		err = bench_io_done(w, dir, off, buf, len, n, bench_lat_now(w) - t0, -1);
 	}
 	free(buf);
 	return err;

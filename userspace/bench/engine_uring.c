@@ -75,6 +75,8 @@ static unsigned int uring_fill(struct uring_state *u, struct bench_worker *w,
 			io_uring_prep_read(sqe, w->target.fd, s->buf, s->len, s->off);
 		else
 			io_uring_prep_write(sqe, w->target.fd, s->buf, s->len, s->off);
+		if (s->ioprio >= 0)
+			sqe->ioprio = (uint16_t)s->ioprio;
 		io_uring_sqe_set_data64(sqe, idx);
 		queued[n++] = idx;
 	}
@@ -121,7 +123,7 @@ int bench_engine_uring(struct bench_worker *w)
 			struct bench_slot *s = &u.s.slot[idx];
 
 			if (bench_io_done(w, s->dir, s->off, s->buf, s->len, u.cqes[i]->res,
-					  now - s->t0))
+					  now - s->t0, s->ioprio))
 				more = false;
 			u.s.free[u.s.nfree++] = idx;
 		}

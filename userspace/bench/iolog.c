@@ -15,26 +15,23 @@
 
 static const char *const log_type[BENCH_NLOG] = { "bw", "lat", "iops" };
 
-/* The priority field: the I/O priority value (log_prio), else 1 for the
+/* The priority field: the I/O's priority value (log_prio), else 1 for the
  * real-time class and 0 for the others, as fio writes it. */
-static unsigned int log_prio(const struct bench_job *job)
-{
-	unsigned int v = job->ioprio < 0 ? 0 : (unsigned int)job->ioprio;
-
-	return job->log_prio ? v : (v >> 13) == 1;
-}
-
 static void log_line(struct bench_worker *w, unsigned int k, uint64_t t_ms, uint64_t val,
-		     enum bench_dir d, uint64_t bs, uint64_t off)
+		     enum bench_dir d, uint64_t bs, uint64_t off, int ioprio)
 {
 	const struct bench_job *job = w->job;
+	unsigned int v = ioprio < 0 ? 0 : (unsigned int)ioprio;
 	FILE *f = w->log.f[k];
 
 	fprintf(f, "%llu, %llu, %u, %llu, ", (unsigned long long)t_ms, (unsigned long long)val,
 		d, (unsigned long long)bs);
 	if (job->log_offset)
 		fprintf(f, "%llu, ", (unsigned long long)off);
-	fprintf(f, job->log_prio ? "0x%04x\n" : "%u\n", log_prio(job));
+	if (job->log_prio)
+		fprintf(f, "0x%04x\n", v);
+	else
+		fprintf(f, "%u\n", (v >> 13) == 1);
 }
 
 int bench_log_open(struct bench_worker *w)
@@ -84,7 +81,8 @@ static void lat_window_out(struct bench_worker *w, enum bench_dir d, uint64_t t_
 
 	if (win->lat_n)
 		log_line(w, BENCH_LOG_LAT, t_ms, w->job->log_max_value ? win->lat_max :
-			 (win->lat_sum + win->lat_n / 2) / win->lat_n, d, 0, 0);
+			 (win->lat_sum + win->lat_n / 2) / win->lat_n, d, 0, 0,
+			 bench_cmdprio_default(w->job));
 	win->lat_sum = win->lat_n = win->lat_max = 0;
 }
 
@@ -103,10 +101,10 @@ static void rate_windows(struct bench_worker *w, uint64_t t_ms)
 			continue;
 		if (l->f[BENCH_LOG_BW])
 			log_line(w, BENCH_LOG_BW, t_ms, spent ? win->bytes * 1000 / spent / 1024 : 0,
-				 d, 0, 0);
+				 d, 0, 0, bench_cmdprio_default(w->job));
 		if (l->f[BENCH_LOG_IOPS])
 			log_line(w, BENCH_LOG_IOPS, t_ms, spent ? win->ios * 1000 / spent : 0, d,
-				 0, 0);
+				 0, 0, bench_cmdprio_default(w->job));
 		win->bytes = win->ios = 0;
 	}
 	l->rate_prev_ms = t_ms;
@@ -114,7 +112,7 @@ static void rate_windows(struct bench_worker *w, uint64_t t_ms)
 }
 
 void bench_log_io(struct bench_worker *w, enum bench_dir d, uint64_t off, uint32_t len,
-		  uint64_t lat_ns)
+		  uint64_t lat_ns, int ioprio)
 {
 	const struct bench_job *job = w->job;
 	struct bench_log *l = &w->log;
@@ -124,11 +122,11 @@ void bench_log_io(struct bench_worker *w, enum bench_dir d, uint64_t off, uint32
 	if (!job->log_avg_ms) {
 		if (l->f[BENCH_LOG_BW])	/* this I/O's own rate, in fio's unit */
 			log_line(w, BENCH_LOG_BW, t_ms, lat_ns ? len * 1000000ull / lat_ns : 0, d,
-				 len, off);
+				 len, off, ioprio);
 		if (l->f[BENCH_LOG_LAT])
-			log_line(w, BENCH_LOG_LAT, t_ms, lat_ns, d, len, off);
+			log_line(w, BENCH_LOG_LAT, t_ms, lat_ns, d, len, off, ioprio);
 		if (l->f[BENCH_LOG_IOPS])
-			log_line(w, BENCH_LOG_IOPS, t_ms, 1, d, len, off);
+			log_line(w, BENCH_LOG_IOPS, t_ms, 1, d, len, off, ioprio);
 		return;
 	}
 	if (l->f[BENCH_LOG_LAT]) {

@@ -127,7 +127,7 @@ static int set_runtime(struct bench_job *job, const char *v)
 static int set_prio_class(struct bench_job *job, const char *v, bool class)
 {
 	unsigned int x, cls = job->ioprio < 0 ? 2 : (unsigned int)job->ioprio >> 13;
-	unsigned int lvl = job->ioprio < 0 ? 4 : (unsigned int)job->ioprio & 7;
+	unsigned int lvl = job->ioprio < 0 ? 0 : (unsigned int)job->ioprio & 7;
 
 	if (set_uint(v, class ? 1 : 0, class ? 3 : 7, &x))
 		return -EINVAL;
@@ -483,6 +483,9 @@ static const struct job_opt job_opts[] = {
 	ROW("rate_min", O_PAIR, rate_min), ROW("ratemin", O_PAIR, rate_min),
 	ROW("rate_iops_min", O_PAIR, rate_iops_min),
 	UINT("rate_cycle", ratecycle_ms, 0, 1 << 30), UINT("ratecycle", ratecycle_ms, 0, 1 << 30),
+	FUNC("cmdprio_percentage", bench_cmdprio_set_pct),
+	FUNC("cmdprio_class", bench_cmdprio_set_class), FUNC("cmdprio", bench_cmdprio_set_level),
+	FUNC("cmdprio_bssplit", bench_cmdprio_set_split),
 	UINT("flow", flow, 0, 1000), UINT("flow_id", flow_id, 0, INT_MAX),
 	UINT("flow_sleep", flow_sleep_us, 0, INT_MAX),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
@@ -688,6 +691,8 @@ int bench_job_check(const struct bench_job *job, const char **why)
 		*why = "size is smaller than the block size";
 		return -EINVAL;
 	}
+	if (bench_cmdprio_check(job, why))
+		return -EINVAL;
 	if (job->engine == BENCH_IO_URING && bench_target_is_img(job->filename)) {
 		*why = "io_uring needs a file or block device (img: targets use psync)";
 		return -EINVAL;

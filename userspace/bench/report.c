@@ -7,6 +7,8 @@
 
 #include <blkprio/bench.h>
 
+#include "bench_priv.h"
+
 static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99,
 			       99.5, 99.9, 99.95, 99.99 };
 #define NPCTS (sizeof(pcts) / sizeof(pcts[0]))
@@ -117,6 +119,30 @@ static void text_bs(FILE *out, const struct bench_job *job)
 	}
 }
 
+/* fio shows the priorities' latencies when two or more of them have I/Os. */
+static bool prios_shown(const struct bench_dir_stats *s)
+{
+	unsigned int i, with = 0;
+
+	for (i = 0; i < s->nprio; i++)
+		with += s->prio[i].lat.count != 0;
+	return with >= 2;
+}
+
+static void text_prios(FILE *out, const struct bench_dir_stats *s, struct pct_list pl)
+{
+	char what[48];
+	unsigned int i;
+
+	if (!prios_shown(s))
+		return;
+	for (i = 0; i < s->nprio; i++) {
+		snprintf(what, sizeof(what), "clat prio %d/%d", s->prio[i].ioprio >> 13,
+			 s->prio[i].ioprio & 7);
+		text_lat(out, what, &s->prio[i].lat, pl);
+	}
+}
+
 static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	char bw[32], tot[32];
@@ -143,6 +169,7 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 			rate(s->ios, dir_ns(r, d)), bw, rate(s->bytes, dir_ns(r, d)) / 1e6, tot,
 			(unsigned long long)(dir_ns(r, d) / 1000000));
 		text_lat(out, "lat", &s->lat, pcts_of(job));
+		text_prios(out, s, pcts_of(job));
 	}
 	if (r->syncs)
 		text_lat(out, "sync", &r->sync_lat, pcts_of(job));
@@ -167,6 +194,27 @@ static void json_hist(FILE *out, const char *key, const struct bench_hist *h,
 		fprintf(out, "%s\"%f\":%llu", i ? "," : ",\"percentile\":{", pl.p[i],
 			(unsigned long long)bench_hist_percentile(h, pl.p[i]));
 	fprintf(out, h->count && pl.n ? "}}" : "}");
+}
+
+/* fio's "prios": each priority with I/Os, its class, level and latency. */
+static void json_prios(FILE *out, const struct bench_dir_stats *s, struct pct_list pl)
+{
+	unsigned int i;
+	bool first = true;
+
+	if (!prios_shown(s))
+		return;
+	fprintf(out, ",\"prios\":[");
+	for (i = 0; i < s->nprio; i++) {
+		if (!s->prio[i].lat.count)
+			continue;
+		fprintf(out, "%s{\"prioclass\":%d,\"prio\":%d,", first ? "" : ",",
+			s->prio[i].ioprio >> 13, s->prio[i].ioprio & 7);
+		json_hist(out, "clat_ns", &s->prio[i].lat, pl);
+		fputc('}', out);
+		first = false;
+	}
+	fputc(']', out);
 }
 
 static void json_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
@@ -198,6 +246,7 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 			rate(s->ios, dir_ns(r, d)),
 			(unsigned long long)(s->ios ? dir_ns(r, d) / 1000000 : 0));
 		json_hist(out, "lat_ns", &s->lat, pcts_of(job));
+		json_prios(out, s, pcts_of(job));
 		fputc('}', out);
 	}
 	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
@@ -289,8 +338,9 @@ static void text_total(FILE *out, const struct bench_job *jobs, unsigned int njo
 	free(sum);
 }
 
-/* src into dst, as fio sums a group: counts added, the longest time kept. */
-static void merge_result(struct bench_result *dst, const struct bench_result *src)
+/* src into dst, as fio sums a group: counts added, the longest time kept,
+ * the priorities' latencies matched by priority. */
+static int merge_result(struct bench_result *dst, const struct bench_result *src)
 {
 	unsigned int d;
 
@@ -300,6 +350,8 @@ static void merge_result(struct bench_result *dst, const struct bench_result *sr
 		if (src->dir[d].runtime_ns > dst->dir[d].runtime_ns)
 			dst->dir[d].runtime_ns = src->dir[d].runtime_ns;
 		bench_hist_merge(&dst->dir[d].lat, &src->dir[d].lat);
+		if (bench_cmdprio_merge(&dst->dir[d], &src->dir[d]))
+			return -ENOMEM;
 	}
 	bench_hist_merge(&dst->sync_lat, &src->sync_lat);
 	dst->syncs += src->syncs;
@@ -314,6 +366,45 @@ static void merge_result(struct bench_result *dst, const struct bench_result *sr
 	dst->sys_ns += src->sys_ns;
 	dst->usr_cpu += src->usr_cpu;
 	dst->sys_cpu += src->sys_cpu;
+	return 0;
+}
+
+/* The entries of group_results(): each owns its copy of the priorities. */
+static void free_group(struct bench_result *g, unsigned int n)
+{
+	unsigned int i, d;
+
+	for (i = 0; i < n; i++)
+		for (d = 0; d < BENCH_NDIR; d++)
+			free(g[i].dir[d].prio);
+	free(g);
+}
+
+/* g's priorities, copied from the result it was copied from (all or none). */
+static int copy_prios(struct bench_result *g)
+{
+	struct bench_prio_stat *p[BENCH_NDIR] = { NULL };
+	unsigned int d;
+
+	for (d = 0; d < BENCH_NDIR; d++) {
+		size_t len = g->dir[d].nprio * sizeof(*p[d]);
+
+		if (!len)
+			continue;
+		p[d] = malloc(len);
+		if (!p[d])
+			break;
+		memcpy(p[d], g->dir[d].prio, len);
+	}
+	for (unsigned int k = 0; k < BENCH_NDIR; k++) {
+		if (d < BENCH_NDIR) {
+			free(p[k]);
+			p[k] = NULL;
+			g->dir[k].nprio = 0;
+		}
+		g->dir[k].prio = p[k];
+	}
+	return d < BENCH_NDIR ? -ENOMEM : 0;
 }
 
 /*
@@ -335,10 +426,13 @@ static struct bench_result *group_results(const struct bench_job *jobs, unsigned
 		job = job_of(jobs, njobs, &r[i]);
 		if (m && job->group_reporting && prev->group_reporting &&
 		    job->groupid == prev->groupid) {
-			merge_result(&g[m - 1], &r[i]);
+			if (merge_result(&g[m - 1], &r[i]))
+				goto err;
 			continue;
 		}
 		g[m] = r[i];
+		if (copy_prios(&g[m]))
+			goto err;
 		if (job->group_reporting) {
 			g[m].samples = NULL;
 			g[m].nsamples = 0;
@@ -348,6 +442,9 @@ static struct bench_result *group_results(const struct bench_job *jobs, unsigned
 	}
 	*n = m;
 	return g;
+err:
+	free_group(g, m);
+	return NULL;
 }
 
 int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
@@ -382,7 +479,7 @@ int bench_report(FILE *out, enum bench_format fmt, const struct bench_job *jobs,
 		csv_all(out, r, n);
 		break;
 	}
-	free(r);
+	free_group(r, n);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -259,7 +259,7 @@ static void ramp_over(struct bench_worker *w, uint64_t now)
 static int backlog_check(struct bench_worker *w);
 
 int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void *buf,
-		  uint32_t len, ssize_t ret, uint64_t lat_ns)
+		  uint32_t len, ssize_t ret, uint64_t lat_ns, int ioprio)
 {
 	struct bench_dir_stats *d = &w->res->dir[dir];
 	uint64_t bad;
@@ -280,10 +280,15 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	}
 	d->ios++;
 	d->bytes += ret;
-	if (!w->job->no_lat)
+	if (ioprio < 0)
+		ioprio = bench_cmdprio_default(w->job);
+	if (!w->job->no_lat) {
 		bench_hist_add(&d->lat, lat_ns);
+		if (d->nprio)
+			bench_cmdprio_done(d, ioprio, lat_ns);
+	}
 	if (w->log.any && !w->ramp_end_ns)
-		bench_log_io(w, dir, off, (uint32_t)ret, lat_ns);
+		bench_log_io(w, dir, off, (uint32_t)ret, lat_ns, ioprio);
 	if ((w->job->rate_min[dir] || w->job->rate_iops_min[dir]) && !w->ramp_end_ns) {
 		int err = bench_rate_min(w, dir);
 
@@ -328,7 +333,7 @@ static int verify_read(struct bench_worker *w, void *buf, uint64_t off)
 	uint64_t t0 = bench_lat_now(w);
 	ssize_t n = w->target.ops->pread(&w->target, buf, w->job->bs, off);
 
-	return bench_io_done(w, BENCH_DIR_READ, off, buf, w->job->bs, n, bench_lat_now(w) - t0);
+	return bench_io_done(w, BENCH_DIR_READ, off, buf, w->job->bs, n, bench_lat_now(w) - t0, -1);
 }
 
 static int backlog_check(struct bench_worker *w)
@@ -715,6 +720,11 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 			for (int d = 0; d < BENCH_NDIR; d++)
 				bench_hist_init(&res[n].dir[d].lat);
 			bench_hist_init(&res[n].sync_lat);
+			ws[n].cmdprio = bench_cmdprio_used(&jobs[i]);
+			if (ws[n].cmdprio && bench_cmdprio_stats(&jobs[i], &res[n])) {
+				n++;
+				goto err_free;
+			}
 		}
 	done_fd = eventfd(0, EFD_CLOEXEC);
 	if (done_fd < 0) {
@@ -775,18 +785,21 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 err_free:
 	free(prev);
 	free(tids);
-	free(res);
+	bench_results_free(res, n);
 	free(ws);
 	return err;
 }
 
 void bench_results_free(struct bench_result *r, unsigned int n)
 {
-	unsigned int i;
+	unsigned int i, d;
 
 	if (!r)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(r[i].samples);
+		for (d = 0; d < BENCH_NDIR; d++)
+			free(r[i].dir[d].prio);
+	}
 	free(r);
 }

@@ -52,6 +52,7 @@ bool bench_slots_next(struct bench_slots *s, struct bench_worker *w, unsigned in
 	if (!bench_next_io(w, &sl->dir, &sl->off, &sl->len))
 		return false;
 	s->nfree--;
+	sl->ioprio = w->cmdprio ? bench_cmdprio_pick(w, sl->dir, sl->len) : -1;
 	bench_io_prep(w, sl->dir, sl->off, sl->buf, sl->len);
 	return true;
 }
