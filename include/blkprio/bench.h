@@ -120,6 +120,9 @@ struct bench_cmdprio {
 	struct bench_cmdprio_split split[BENCH_MAX_BSSPLIT];
 };
 
+/* steadystate's criteria, in fio's order */
+enum bench_ss_kind { BENCH_SS_IOPS, BENCH_SS_IOPS_SLOPE, BENCH_SS_BW, BENCH_SS_BW_SLOPE };
+
 /* random_distribution: where random offsets go (fio's names and parameters) */
 enum bench_distr_kind {
 	BENCH_DIST_RANDOM, BENCH_DIST_ZIPF, BENCH_DIST_PARETO, BENCH_DIST_NORMAL,
@@ -209,6 +212,12 @@ struct bench_job {
 	uint64_t rate_min[BENCH_NDIR];	/* fail when a cycle is slower (bytes/s) */
 	uint64_t rate_iops_min[BENCH_NDIR];
 	unsigned int ratecycle_ms;	/* the cycle (default 1000), after 2 s */
+	/* steadystate: end when the last ss_dur seconds' figures are steady */
+	enum bench_ss_kind ss_kind;
+	bool ss_pct;			/* the limit is a percentage of the mean */
+	double ss_limit;
+	unsigned int ss_dur;		/* seconds, 0: no steady state */
+	uint64_t ss_ramp_ns;		/* collect from this long after the start */
 	struct bench_cmdprio cmdprio[BENCH_NDIR];
 	bool cmdprio_bssplit;		/* cmdprio_bssplit was given */
 	unsigned int flow;		/* weight among its flow_id's jobs (0: none) */
@@ -292,6 +301,15 @@ struct bench_dir_stats {
 	unsigned int nprio;
 };
 
+/* A steady state window (the job's, or its group's last job's): figures
+ * per second, oldest first, the newest last; bw in bytes/s. */
+struct bench_ss_result {
+	unsigned int dur, filled;	/* seconds in the window, and with figures */
+	bool attained;
+	double criterion, deviation, slope;	/* when last judged */
+	uint64_t *iops, *bw;
+};
+
 struct bench_result {
 	char name[64];
 	unsigned int job;		/* index of its job in the array run */
@@ -308,6 +326,7 @@ struct bench_result {
 	uint64_t syncs;
 	struct bench_sample *samples;
 	size_t nsamples;
+	struct bench_ss_result ss;	/* steadystate (dur 0: none here) */
 	/* CPU time: the worker's thread and the io_uring workers serving it */
 	uint64_t usr_ns, sys_ns;
 	double usr_cpu, sys_cpu;	/* the same as percent of elapsed */

@@ -1165,6 +1165,88 @@ TEST(cmdprio_per_io)
 	unlink(path);
 }
 
+/* steadystate: a job ends once its window is steady, a group as one */
+TEST(steadystate_ends_jobs)
+{
+	struct bench_result *r;
+	struct bench_job j[2];
+	const char *why;
+	char path[64];
+	unsigned int n, i, bad;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-ss-%d", getpid());
+	unlink(path);
+	/* 500 IOPS, every second within 5 % of the mean: steady after 2 s */
+	make_job(&j[0], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
+	j[0].verify = false;
+	j[0].time_based = true;
+	j[0].runtime_ns = 20000000000ull;
+	j[0].rate_iops[BENCH_DIR_READ] = 500;
+	ASSERT_EQ(bench_job_set(&j[0], "ss", "iops:5%"), 0);
+	ASSERT_EQ(bench_job_set(&j[0], "ss_dur", "2"), 0);
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	EXPECT_TRUE(r[0].ss.attained);
+	EXPECT_EQ(r[0].ss.filled, 2);
+	EXPECT_GE(r[0].elapsed_ns, 1900000000ull);
+	EXPECT_LT(r[0].elapsed_ns, 4500000000ull);
+	for (i = 0; i < 2; i++) {
+		EXPECT_GT(r[0].ss.iops[i], 450);
+		EXPECT_LT(r[0].ss.iops[i], 550);
+		EXPECT_GT(r[0].ss.bw[i], 450 * 4096);
+	}
+	EXPECT_LT(fabs(r[0].ss.criterion), 5);
+	bench_results_free(r, n);
+	/* a limit no job meets: the run goes on to its end, not attained */
+	ASSERT_EQ(bench_job_set(&j[0], "ss", "bw_slope:0"), 0);
+	j[0].runtime_ns = 2500000000ull;
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	EXPECT_FALSE(r[0].ss.attained);
+	EXPECT_GE(r[0].elapsed_ns, 2400000000ull);
+	bench_results_free(r, n);
+	/* ss_ramp: nothing counted during it, so steady no sooner than ramp + 1 + dur */
+	ASSERT_EQ(bench_job_set(&j[0], "ss", "iops_slope:5%"), 0);
+	ASSERT_EQ(bench_job_set(&j[0], "ss_ramp", "1"), 0);
+	j[0].runtime_ns = 20000000000ull;
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_TRUE(r[0].ss.attained);
+	EXPECT_GE(r[0].elapsed_ns, 2900000000ull);
+	EXPECT_LT(r[0].elapsed_ns, 5500000000ull);
+	bench_results_free(r, n);
+	/* group_reporting: two copies judged on their sum (1000 IOPS), ending together */
+	j[0].numjobs = 2;
+	j[0].group_reporting = true;
+	ASSERT_EQ(bench_job_set(&j[0], "ss_ramp", "0"), 0);
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(n, 2);
+	EXPECT_FALSE(r[0].ss.attained);		/* the window is the group's last job's */
+	EXPECT_TRUE(r[1].ss.attained);
+	EXPECT_GT(r[1].ss.iops[0], 900);
+	EXPECT_LT(r[1].ss.iops[0], 1100);
+	for (i = 0; i < 2; i++)
+		EXPECT_LT(r[i].elapsed_ns, 4500000000ull);
+	bench_results_free(r, n);
+	/* fio's rules: a criterion and a threshold; one set of options per group */
+	EXPECT_EQ(bench_job_set(&j[0], "ss", "iops"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "ss", "speed:1"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "ss", "iops:x"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j[0], "ss", "iops:1%x"), -EINVAL);
+	ASSERT_EQ(bench_job_set(&j[0], "steadystate", "bw:1m"), 0);
+	EXPECT_EQ(j[0].ss_limit, 1 << 20);
+	EXPECT_FALSE(j[0].ss_pct);
+	j[1] = j[0];
+	EXPECT_EQ(bench_jobs_group(j, 2), 1);
+	EXPECT_EQ(bench_jobs_link(j, 2, &bad, &why), 0);
+	ASSERT_EQ(bench_job_set(&j[1], "ss", "bw:2m"), 0);
+	EXPECT_EQ(bench_jobs_link(j, 2, &bad, &why), -EINVAL);
+	EXPECT_EQ(bad, 1);
+	j[1].new_group = true;
+	EXPECT_EQ(bench_jobs_group(j, 2), 2);
+	EXPECT_EQ(bench_jobs_link(j, 2, &bad, &why), 0);
+	unlink(path);
+}
+
 TEST(block_sizes_by_fio_rules)
 {
 	static const char *const bad[][2] = {

@@ -472,6 +472,21 @@ sys.exit(not a or a.keys() != b.keys() or any(abs(int(a[k]) - int(b[k])) > 1 for
 	then t_ok "fio_jobs.cmdprio $v"; else t_fail "fio_jobs.cmdprio $v" "prios: fio $a, ours $b"; fi
 done
 
+# steadystate: a rate-capped job is steady after ss_dur and ends, in both
+ssum() { python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+s = j.get("steadystate", {})
+print(s.get("ss"), s.get("duration"), s.get("attained"), len(s.get("data", {}).get("iops", [])),
+      "short" if j["read"]["runtime"] < 6000 else "long")' "$1"; }
+printf '[j]\nfilename=%s\nsize=8m\nrw=randread\ntime_based\nruntime=30\nrate_iops=400\nss=iops:10%%\nss_dur=3\n' "$F" > "$T/ss.fio"
+fio --output-format=json --output="$T/fio.json" "$T/ss.fio" > /dev/null 2>&1
+a=$(ssum "$T/fio.json" 2>&1)
+"$BLKPRIO" bench run --no-progress --job "$T/ss.fio" --output-format=json > "$T/ours.json" 2>&1
+b=$(ssum "$T/ours.json" 2>&1)
+if [ "$a" = "iops:10.000000% 3 1 3 short" ] && [ "$a" = "$b" ]; then t_ok "fio_jobs.steadystate"
+else t_fail "fio_jobs.steadystate" "fio: $a / ours: $b"; fi
+
 # options that conflict, as fio's checks: exit 2 and why, nothing written
 for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min=2m" \
 	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch" \
@@ -497,7 +512,7 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
 	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x \
 	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
-	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10; do
+	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -56,6 +56,12 @@ struct bench_log {
 	struct bench_log_win win[BENCH_NDIR];
 };
 
+/* A worker's steady state figures so far (steady.c). */
+struct bench_ss {
+	_Atomic uint64_t t0;		/* the job's start, set by its thread */
+	uint64_t prev_ns, prev_bytes, prev_ios;
+};
+
 /* A worker: one copy of a job. */
 struct bench_worker {
 	const struct bench_job *job;
@@ -103,6 +109,7 @@ struct bench_worker {
 	unsigned int inflight;		/* the queued engines' I/Os in flight */
 	bool held;			/* bench_next_io: not now, reap first */
 	bool cmdprio;			/* priorities per I/O (cmdprio.c) */
+	struct bench_ss ss;
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
@@ -165,6 +172,14 @@ int bench_cmdprio_stats(const struct bench_job *job, struct bench_result *r);
 int bench_cmdprio_pick(struct bench_worker *w, enum bench_dir d, uint32_t len);
 void bench_cmdprio_done(struct bench_dir_stats *s, int ioprio, uint64_t lat_ns);
 int bench_cmdprio_merge(struct bench_dir_stats *dst, const struct bench_dir_stats *src);
+
+/* steady.c: the options; the window of a result that holds one (-ENOMEM);
+ * once a second, judge the windows and end the jobs that are steady. */
+int bench_ss_set(struct bench_job *job, const char *v);
+int bench_ss_dur_set(struct bench_job *job, const char *v);
+int bench_ss_check_group(const struct bench_job *jobs, unsigned int n, unsigned int *bad);
+int bench_ss_alloc(const struct bench_job *job, struct bench_result *r);
+void bench_ss_tick(struct bench_worker *ws, unsigned int n, uint64_t now);
 
 /* pace.c: thinktime, rate caps, rate_min */
 void bench_sleep_until(struct bench_worker *w, uint64_t ns);

@@ -74,6 +74,9 @@ void bench_job_init(struct bench_job *job)
 	job->thinktime_blocks = 1;
 	job->per_job_logs = true;
 	job->ratecycle_ms = 1000;
+	job->ss_kind = BENCH_SS_IOPS_SLOPE;	/* fio's default: iops_slope:0.01% */
+	job->ss_pct = true;
+	job->ss_limit = 0.01;
 }
 
 static int set_size(const char *v, uint64_t *out, uint64_t max)
@@ -486,6 +489,9 @@ static const struct job_opt job_opts[] = {
 	FUNC("cmdprio_percentage", bench_cmdprio_set_pct),
 	FUNC("cmdprio_class", bench_cmdprio_set_class), FUNC("cmdprio", bench_cmdprio_set_level),
 	FUNC("cmdprio_bssplit", bench_cmdprio_set_split),
+	FUNC("steadystate", bench_ss_set), FUNC("ss", bench_ss_set),
+	FUNC("steadystate_duration", bench_ss_dur_set), FUNC("ss_dur", bench_ss_dur_set),
+	TIME("steadystate_ramp_time", O_SECONDS, ss_ramp_ns), TIME("ss_ramp", O_SECONDS, ss_ramp_ns),
 	UINT("flow", flow, 0, 1000), UINT("flow_id", flow_id, 0, INT_MAX),
 	UINT("flow_sleep", flow_sleep_us, 0, INT_MAX),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),
@@ -621,6 +627,10 @@ int bench_jobs_link(struct bench_job *jobs, unsigned int njobs, unsigned int *ba
 			*why = "wait_for names a job defined more than once";
 			return -EINVAL;
 		}
+	}
+	if (bench_ss_check_group(jobs, njobs, bad)) {
+		*why = "steadystate options must be consistent within reporting groups";
+		return -EINVAL;
 	}
 	return 0;
 }

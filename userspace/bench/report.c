@@ -143,6 +143,33 @@ static void text_prios(FILE *out, const struct bench_dir_stats *s, struct pct_li
 	}
 }
 
+/* steadystate: the mean of the window's figures (fio's: of all of its
+ * seconds, those without a figure as 0). */
+static uint64_t ss_mean(const struct bench_ss_result *ss, const uint64_t *v)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < ss->dur; i++)
+		sum += v[i];
+	return ss->dur ? sum / ss->dur : 0;
+}
+
+static const char *const ss_kinds[] = { "iops", "iops_slope", "bw", "bw_slope" };
+
+static void text_ss(FILE *out, const struct bench_job *job, const struct bench_ss_result *ss)
+{
+	char bw[32];
+
+	if (!ss->dur)
+		return;
+	bin_units(bw, sizeof(bw), (double)ss_mean(ss, ss->bw));
+	fprintf(out, "  steadystate: attained=%s, bw=%s/s, iops=%llu, %s%s=%.3f%s\n",
+		ss->attained ? "yes" : "no", bw, (unsigned long long)ss_mean(ss, ss->iops),
+		job->ss_kind < BENCH_SS_BW ? "iops" : "bw", job->ss_kind & 1 ? " slope" : " mean dev",
+		ss->criterion, job->ss_pct ? "%" : "");
+}
+
 static void text_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	char bw[32], tot[32];
@@ -173,6 +200,7 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 	}
 	if (r->syncs)
 		text_lat(out, "sync", &r->sync_lat, pcts_of(job));
+	text_ss(out, job, &r->ss);
 	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%; per I/O usr=%.2f us, sys=%.2f us\n",
 		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns) / 1e3, per_io(r, r->sys_ns) / 1e3);
 	if (job->verify)
@@ -217,6 +245,37 @@ static void json_prios(FILE *out, const struct bench_dir_stats *s, struct pct_li
 	fputc(']', out);
 }
 
+/* The window's figures in fio's order: those with a figure, oldest first, then 0s. */
+static void json_ss_list(FILE *out, const char *key, const struct bench_ss_result *ss,
+			 const uint64_t *v)
+{
+	unsigned int i;
+
+	fprintf(out, ",\"%s\":[", key);
+	for (i = 0; i < ss->dur; i++)
+		fprintf(out, "%s%llu", i ? "," : "",
+			(unsigned long long)(i < ss->filled ? v[ss->dur - ss->filled + i] : 0));
+	fputc(']', out);
+}
+
+/* fio's "steadystate" object. */
+static void json_ss(FILE *out, const struct bench_job *job, const struct bench_ss_result *ss)
+{
+	const char *pct = job->ss_pct ? "%" : "";
+
+	if (!ss->dur)
+		return;
+	fprintf(out, ",\"steadystate\":{\"ss\":\"%s:%f%s\",\"duration\":%u,\"attained\":%d,"
+		"\"criterion\":\"%f%s\",\"max_deviation\":%f,\"slope\":%f,"
+		"\"data\":{\"bw_mean\":%llu,\"iops_mean\":%llu", ss_kinds[job->ss_kind],
+		job->ss_limit, pct, ss->dur, ss->attained, ss->criterion, pct, ss->deviation,
+		ss->slope, (unsigned long long)ss_mean(ss, ss->bw),
+		(unsigned long long)ss_mean(ss, ss->iops));
+	json_ss_list(out, "iops", ss, ss->iops);
+	json_ss_list(out, "bw", ss, ss->bw);
+	fprintf(out, "}}");
+}
+
 static void json_one(FILE *out, const struct bench_job *job, const struct bench_result *r)
 {
 	unsigned int d;
@@ -249,6 +308,7 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 		json_prios(out, s, pcts_of(job));
 		fputc('}', out);
 	}
+	json_ss(out, job, &r->ss);
 	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
 	json_hist(out, "lat_ns", &r->sync_lat, pcts_of(job));
 	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"usr_ns_per_io\":%.1f,"
@@ -354,6 +414,8 @@ static int merge_result(struct bench_result *dst, const struct bench_result *src
 			return -ENOMEM;
 	}
 	bench_hist_merge(&dst->sync_lat, &src->sync_lat);
+	if (src->ss.dur)	/* the group's window is its last job's */
+		dst->ss = src->ss;
 	dst->syncs += src->syncs;
 	dst->verify_errors += src->verify_errors;
 	if (!dst->error) {

@@ -507,6 +507,7 @@ static void *worker_main(void *arg)
 	bench_flow_join(w);
 	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
+	atomic_store(&w->ss.t0, w->start_ns);
 	bench_log_start(w, w->start_ns);
 	if (job->ramp_ns)
 		w->ramp_end_ns = w->start_ns + job->ramp_ns;
@@ -692,6 +693,8 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 	pthread_t *tids = NULL;
 	unsigned int i, j, n = 0, started, first, last;
 	int err = -ENOMEM, done_fd;
+	uint64_t ss_next;
+	bool ss;
 
 	if (!opts)
 		opts = &defaults;
@@ -721,7 +724,8 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 				bench_hist_init(&res[n].dir[d].lat);
 			bench_hist_init(&res[n].sync_lat);
 			ws[n].cmdprio = bench_cmdprio_used(&jobs[i]);
-			if (ws[n].cmdprio && bench_cmdprio_stats(&jobs[i], &res[n])) {
+			if ((ws[n].cmdprio && bench_cmdprio_stats(&jobs[i], &res[n])) ||
+			    bench_ss_alloc(&jobs[i], &res[n])) {
 				n++;
 				goto err_free;
 			}
@@ -740,6 +744,9 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 		ws[i].done_fd = done_fd;
 	step = (uint64_t)(opts->sample_ms ? opts->sample_ms : 1000) * 1000000ull;
 	t0 = bench_now_ns();
+	for (ss = false, i = 0; i < njobs; i++)
+		ss |= jobs[i].ss_dur != 0;
+	ss_next = t0;
 	started = 0;
 	/* Phases: a stonewall job starts when every job before it has ended. */
 	for (first = 0, i = 1; first < n && !(opts->stop && *opts->stop) && !ctl.stop_all;
@@ -761,7 +768,11 @@ int bench_run(const struct bench_job *jobs, unsigned int njobs,
 					live += atomic_load(&ws[j].running);
 				if (!live)
 					break;
-				wait_until(done_fd, next);
+				if (ss && now >= ss_next) {
+					bench_ss_tick(ws, started, now);
+					ss_next = now + 1000000000ull;
+				}
+				wait_until(done_fd, ss && ss_next < next ? ss_next : next);
 			}
 			if (!sample_all(ws, started, t0, prev, &p))
 				break;
@@ -800,6 +811,8 @@ void bench_results_free(struct bench_result *r, unsigned int n)
 		free(r[i].samples);
 		for (d = 0; d < BENCH_NDIR; d++)
 			free(r[i].dir[d].prio);
+		free(r[i].ss.iops);
+		free(r[i].ss.bw);
 	}
 	free(r);
 }
