@@ -219,7 +219,11 @@ struct bench_job {
 	unsigned int ss_dur;		/* seconds, 0: no steady state */
 	uint64_t ss_ramp_ns;		/* collect from this long after the start */
 	struct bench_cmdprio cmdprio[BENCH_NDIR];
-	bool cmdprio_bssplit;		/* cmdprio_bssplit was given */
+	bool cmdprio_bssplit;
+	uint64_t numa_cpu_nodes;	/* run on these nodes' CPUs (0: anywhere) */
+	bool numa_mem_set;		/* numa_mem_policy: the mode, the nodes */
+	int numa_mem_mode;
+	uint64_t numa_mem_nodes;		/* cmdprio_bssplit was given */
 	unsigned int flow;		/* weight among its flow_id's jobs (0: none) */
 	unsigned int flow_id;
 	unsigned int flow_sleep_us;	/* ahead of its part: reap, sleep this long */

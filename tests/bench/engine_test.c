@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -1155,6 +1156,9 @@ TEST(cmdprio_per_io)
 	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].nsplit, 2);		/* 16k/0 dropped */
 	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].split[0].pct, 100);	/* cut, as fio */
 	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].split[1].ioprio, 3 << 13 | 7);
+	EXPECT_NE(bench_job_set(&j, "cmdprio_bssplit", "4k/10/2/1/8"), 0);	/* hints 0..7 */
+	ASSERT_EQ(bench_job_set(&j, "cmdprio_bssplit", "4k/10/2/1/3"), 0);
+	EXPECT_EQ(j.cmdprio[BENCH_DIR_READ].split[0].ioprio, 2 << 13 | 3 << 3 | 1);
 	ASSERT_EQ(bench_job_check(&j, &why), 0);
 	ASSERT_EQ(bench_job_set(&j, "cmdprio_percentage", "10"), 0);
 	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);		/* not both */
@@ -1244,6 +1248,80 @@ TEST(steadystate_ends_jobs)
 	j[1].new_group = true;
 	EXPECT_EQ(bench_jobs_group(j, 2), 2);
 	EXPECT_EQ(bench_jobs_link(j, 2, &bad, &why), 0);
+	unlink(path);
+}
+
+static int seen_policy, seen_cpus;
+static unsigned long seen_nodes;
+
+/* What the worker's thread was given: its memory policy and CPUs. */
+static int record_numa(const struct bench_job *job, unsigned int index, void *arg)
+{
+	cpu_set_t set;
+
+	seen_nodes = 0;
+	if (syscall(SYS_get_mempolicy, &seen_policy, &seen_nodes, 64UL + 1, NULL, 0UL))
+		return -errno;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	seen_cpus = CPU_COUNT(&set);
+	return 0;
+}
+
+/* numa_cpu_nodes, numa_mem_policy: this machine's node 0, other nodes refused */
+TEST(numa_placement)
+{
+	struct bench_result *r;
+	struct bench_job j;
+	char path[64], node[32];
+	unsigned int n, last;
+	cpu_set_t all;
+	FILE *f;
+
+	for (last = 0; last < 64; last++) {
+		snprintf(node, sizeof(node), "/sys/devices/system/node/node%u", last + 1);
+		if (access(node, F_OK))
+			break;
+	}
+	f = fopen("/sys/devices/system/node/node0/cpulist", "r");
+	if (!f)
+		SKIP(return, "no NUMA node 0 in /sys/devices/system/node");
+	fclose(f);
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-numa-%d", getpid());
+	make_job(&j, path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.size = 256 << 10;
+	j.thread_init = record_numa;
+	ASSERT_EQ(bench_job_set(&j, "numa_cpu_nodes", "0"), 0);
+	ASSERT_EQ(bench_job_set(&j, "numa_mem_policy", "bind:0"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	bench_results_free(r, n);
+	EXPECT_EQ(seen_policy, 2);			/* MPOL_BIND */
+	EXPECT_EQ(seen_nodes, 1);
+	ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (!last)	/* one node: its CPUs are all of them */
+		EXPECT_EQ(seen_cpus, CPU_COUNT(&all));
+	EXPECT_GT(seen_cpus, 0);
+	ASSERT_EQ(bench_job_set(&j, "numa_mem_policy", "interleave:all"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	bench_results_free(r, n);
+	EXPECT_EQ(seen_policy, 3);			/* MPOL_INTERLEAVE */
+	ASSERT_EQ(bench_job_set(&j, "numa_mem_policy", "local"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, 0);
+	bench_results_free(r, n);
+	EXPECT_EQ(seen_policy, 4);			/* MPOL_LOCAL */
+	/* fio's rules: nodes the machine has, a list for bind, one for prefer */
+	snprintf(node, sizeof(node), "%u", last + 1);
+	EXPECT_EQ(bench_job_set(&j, "numa_cpu_nodes", node), -EINVAL);
+	snprintf(node, sizeof(node), "0-%u", last + 1);
+	EXPECT_EQ(bench_job_set(&j, "numa_cpu_nodes", node), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "numa_cpu_nodes", "x"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "numa_mem_policy", "bind"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "numa_mem_policy", "local:0"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "numa_mem_policy", "preferred:0"), -EINVAL);
+	EXPECT_EQ(bench_job_set(&j, "numa_mem_policy", "prefer:0"), 0);
 	unlink(path);
 }
 

@@ -52,7 +52,9 @@ def shrink(path, dst):
 
 def jobs(path):
     """name, group and bytes; a mixed job's split is random: its total then"""
-    d = json.load(open(path))
+    text = open(path).read()
+    # fio writes its warnings into --output too, before the document
+    d = json.loads(text[text.find('{'):] if '{' in text else text)
     out = []
     for j in d['jobs']:
         r, w = j['read']['io_bytes'], j['write']['io_bytes']
@@ -69,8 +71,17 @@ def overshoot(a, b, text):
                for x, y in zip(a, b))
 
 
-reasons, ran, differ, over = collections.Counter(), [], [], []
-files = sorted(f for f in os.listdir(src) if f.endswith('.fio'))
+# differences of fio 3.33 that are not followed here, and why
+KNOWN = {
+    'cross-stripe-verify.fio':
+        'with an offset, fio ends rw=write:HOLE at the end of its first pass (its wrap '
+        'compares the position in the region with the size of the file); blkprio wraps '
+        'until io_size, as fio does without an offset. Shrunk, the two jobs also write '
+        'over each other, which fio warns breaks verify',
+}
+reasons, ran, differ, over, known = collections.Counter(), [], [], [], []
+only = re.compile(os.environ.get('FIO_EXAMPLES_ONLY', ''))	# a pattern: those files alone
+files = sorted(f for f in os.listdir(src) if f.endswith('.fio') and only.search(f))
 for f in files:
     dst = os.path.join(work, f)
     timed, engines = shrink(os.path.join(src, f), dst)
@@ -91,7 +102,16 @@ for f in files:
     if r.returncode == 2:
         m = re.search(r"(unknown option '[^']*'|bad value for '[^']*'|job '[^']*': .*)",
                       r.stderr)
-        reasons[re.sub(r"job '[^']*'", 'job', m.group(1)) if m else r.stderr.strip()] += 1
+        why = re.sub(r"job '[^']*'", 'job', m.group(1)) if m else r.stderr.strip()
+        # a file this fio refuses as well (a newer fio's option, a node this
+        # machine lacks): said so
+        # (its engines check some options when a job starts: the whole run)
+        try:
+            f_rc = subprocess.run(['fio', '--output-format=json', '--output=/dev/null', dst],
+                                  capture_output=True, timeout=120, cwd=work).returncode
+        except subprocess.TimeoutExpired:
+            f_rc = 0
+        reasons[why + (', and fio refuses it too' if f_rc else '')] += 1
         continue
     ours = os.path.join(work, f + '.ours.json')
     open(ours, 'w').write(r.stdout)
@@ -115,6 +135,8 @@ for f in files:
     ran.append(f)
     if a != b and overshoot(a, b, open(dst).read()):
         over.append(f)
+    elif a != b and f in KNOWN:
+        known.append((f, f'{KNOWN[f]} (fio {a} / ours {b})'))
     elif a != b:
         differ.append((f, f'fio {a} / ours {b}'))
 
@@ -122,6 +144,8 @@ print(f"{len(files)} example files: {len(ran)} run through both, "
       f"{len(ran) - len(differ)} agree on jobs, groups and bytes moved")
 for f in over:
     print(f"  agrees but for fio's norandommap overshoot past the size: {f}")
+for f, why in known:
+    print(f"  differs as documented: {f}: {why}")
 for f, why in differ:
     print(f"  differs: {f}: {why}")
 for why, n in reasons.most_common():

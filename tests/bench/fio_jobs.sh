@@ -503,6 +503,15 @@ for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min
 	fi
 done
 
+# NUMA: node 0 as fio places it; a node past the machine's refused by both
+nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2> /dev/null | wc -l)
+if [ "$nodes" -gt 0 ]; then
+	printf '[j]\nfilename=%s\nsize=2m\nrw=randwrite\nnuma_cpu_nodes=0\nnuma_mem_policy=bind:0\n' "$F" > "$T/numa.fio"
+	same numa "$T/numa.fio"
+else
+	t_skip fio_jobs.numa "no NUMA nodes in /sys/devices/system/node"
+fi
+
 # values fio refuses: exit 2, a line naming the option, nothing written
 for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 verify_pattern=0xzz rw=sideways percentile_list=101 percentile_list=abc \
@@ -512,7 +521,8 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 random_distribution=zoned:60/50:40/60 random_distribution=gauss blockalign=0 \
 	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x \
 	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
-	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x; do
+	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x \
+	 numa_cpu_nodes=$nodes numa_cpu_nodes=x numa_mem_policy=bind numa_mem_policy=foo; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -28,7 +28,7 @@ static void cmdprio(const struct bench_cmdprio *c)
 			abort();
 		tot = i && e->bs == c->split[i - 1].bs ? tot + e->pct : e->pct;
 		if (!e->pct || tot > 100 || !e->bs || e->ioprio < -1 ||
-		    (e->ioprio >= 0 && ((e->ioprio >> 13) > 3 || (e->ioprio & 0x1ff8))))
+		    (e->ioprio >= 0 && ((e->ioprio >> 13) > 3 || (e->ioprio & 0x1fc0))))
 			abort();
 	}
 }

@@ -181,6 +181,11 @@ int bench_ss_check_group(const struct bench_job *jobs, unsigned int n, unsigned 
 int bench_ss_alloc(const struct bench_job *job, struct bench_result *r);
 void bench_ss_tick(struct bench_worker *ws, unsigned int n, uint64_t now);
 
+/* numa.c: numa_cpu_nodes, numa_mem_policy; applied to the calling thread. */
+int bench_numa_cpu_set(struct bench_job *job, const char *v);
+int bench_numa_mem_set(struct bench_job *job, const char *v);
+int bench_numa_apply(const struct bench_job *job);
+
 /* pace.c: thinktime, rate caps, rate_min */
 void bench_sleep_until(struct bench_worker *w, uint64_t ns);
 void bench_think(struct bench_worker *w);

@@ -7,7 +7,7 @@
  * Each priority's latency is counted on its own, as fio's "prios".
  *
  * fio's rules: percentages 0..100, classes 1..3, levels 0..7; a
- * cmdprio_bssplit entry is BS/PERCENT or BS/PERCENT/CLASS/LEVEL, a percentage
+ * cmdprio_bssplit entry is BS/PERCENT or BS/PERCENT/CLASS/LEVEL[/HINT], a percentage
  * above 100, a class or a level too high are cut to the highest, entries of
  * 0 % are dropped, a block size's shares may add up to 100 at most, and
  * cmdprio_percentage and cmdprio_bssplit do not go together.
@@ -65,15 +65,16 @@ static int split_cmp(const void *a, const void *b)
 	return x->bs < y->bs ? -1 : x->bs > y->bs;
 }
 
-/* One entry: BS/ , BS/PERCENT or BS/PERCENT/CLASS/LEVEL. */
+/* One entry: BS/ , BS/PERCENT, BS/PERCENT/CLASS/LEVEL or, as newer fios,
+ * BS/PERCENT/CLASS/LEVEL/HINT (the kernel's priority hint, 0..7). */
 static int split_entry(char *e, struct bench_cmdprio_split *s)
 {
-	char *part[4], *p = e;
-	unsigned long long n[3] = { 0, 0, 0 };
+	char *part[5], *p = e;
+	unsigned long long n[4] = { 0, 0, 0, 0 };
 	unsigned int k = 0, i;
 	uint64_t bs;
 
-	while (k < 4 && (part[k] = strsep(&p, "/")))
+	while (k < 5 && (part[k] = strsep(&p, "/")))
 		k++;
 	if (p || parse_size(part[0], 0, &bs) || !bs || bs > UINT32_MAX)
 		return -EINVAL;
@@ -90,9 +91,12 @@ static int split_entry(char *e, struct bench_cmdprio_split *s)
 		if (*end)
 			return -EINVAL;
 	}
+	if (k == 5 && n[3] > 7)
+		return -EINVAL;
 	s->bs = (uint32_t)bs;
 	s->pct = (uint8_t)(n[0] > 100 ? 100 : n[0]);
-	s->ioprio = k == 4 ? IOPRIO(n[1] > 3 ? 3 : n[1], n[2] > 7 ? 7 : n[2]) : -1;
+	s->ioprio = k >= 4 ? IOPRIO(n[1] > 3 ? 3 : n[1], n[2] > 7 ? 7 : n[2]) | (int)(n[3] << 3) :
+			     -1;
 	return 0;
 }
 

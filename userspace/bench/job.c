@@ -492,6 +492,7 @@ static const struct job_opt job_opts[] = {
 	FUNC("steadystate", bench_ss_set), FUNC("ss", bench_ss_set),
 	FUNC("steadystate_duration", bench_ss_dur_set), FUNC("ss_dur", bench_ss_dur_set),
 	TIME("steadystate_ramp_time", O_SECONDS, ss_ramp_ns), TIME("ss_ramp", O_SECONDS, ss_ramp_ns),
+	FUNC("numa_cpu_nodes", bench_numa_cpu_set), FUNC("numa_mem_policy", bench_numa_mem_set),
 	UINT("flow", flow, 0, 1000), UINT("flow_id", flow_id, 0, INT_MAX),
 	UINT("flow_sleep", flow_sleep_us, 0, INT_MAX),
 	FUNC("percentile_list", set_percentiles), FLAG("exitall", exitall),

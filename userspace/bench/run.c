@@ -411,6 +411,9 @@ static int worker_setup(struct bench_worker *w)
 	if (job->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */,
 					 0, job->ioprio) < 0)
 		return -errno;
+	err = bench_numa_apply(job);
+	if (err)
+		return err;
 	if (job->thread_init) {
 		err = job->thread_init(job, w->index, job->thread_arg);
 		if (err)
