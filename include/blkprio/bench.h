@@ -120,6 +120,10 @@ struct bench_cmdprio {
 	struct bench_cmdprio_split split[BENCH_MAX_BSSPLIT];
 };
 
+/* random_generator: fio's names; lfsr draws each block once a pass, as the
+ * random map does, norandommap or not; the others are this engine's own */
+enum bench_rng { BENCH_RNG_TAUSWORTHE, BENCH_RNG_LFSR, BENCH_RNG_TAUSWORTHE64 };
+
 /* steadystate's criteria, in fio's order */
 enum bench_ss_kind { BENCH_SS_IOPS, BENCH_SS_IOPS_SLOPE, BENCH_SS_BW, BENCH_SS_BW_SLOPE };
 
@@ -158,6 +162,7 @@ struct bench_job {
 	struct bench_distr distr;	/* random_distribution (default uniform) */
 	uint32_t ba[BENCH_NDIR];	/* blockalign: random offsets' multiple (0: min size) */
 	bool norandommap;		/* random offsets may repeat within a pass */
+	enum bench_rng random_generator;
 	uint64_t size;			/* region size; 0 = the target's size */
 	/* filesize: the file's own size, or a range drawn from once per job; a
 	 * file whose size is in the range is taken as it is (fio's rules) */

@@ -1560,6 +1560,30 @@ static double top_share(unsigned int *count, uint64_t n, uint64_t k, unsigned in
 	return (double)sum / draws;
 }
 
+/* random_generator=lfsr: each block once a pass, even with norandommap */
+TEST(random_generator_lfsr)
+{
+	static unsigned int count[1000];
+	struct bench_worker w;
+	struct bench_job j;
+	unsigned int i, twice = 0;
+
+	bench_job_init(&j);
+	j.rw = BENCH_RANDREAD;
+	j.norandommap = true;
+	draw_counts(&w, &j, "random", 1000, count, 1000);
+	for (i = 0; i < 1000; i++)
+		twice += count[i] > 1;
+	EXPECT_GT(twice, 100);		/* without a map, blocks repeat */
+	ASSERT_EQ(bench_job_set(&j, "random_generator", "lfsr"), 0);
+	draw_counts(&w, &j, "random", 1000, count, 1000);
+	for (i = 0; i < 1000; i++)
+		EXPECT_EQ(count[i], 1);
+	EXPECT_EQ(bench_job_set(&j, "random_generator", "tausworthe64"), 0);
+	EXPECT_EQ(bench_job_set(&j, "random_generator", "tausworthe"), 0);
+	EXPECT_EQ(bench_job_set(&j, "random_generator", "mt"), -EINVAL);
+}
+
 /* random_distribution and blockalign: fio's parameters, checks and shapes. */
 TEST(offset_distributions)
 {

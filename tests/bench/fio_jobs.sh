@@ -503,6 +503,10 @@ for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min
 	fi
 done
 
+# random_generator=lfsr: every block once, map or not: verify passes in both
+printf '[j]\nfilename=%s\nsize=2m\nrw=randwrite\nnorandommap\nrandom_generator=lfsr\nverify=crc32c\n' "$F" > "$T/lfsr.fio"
+same random_generator_lfsr "$T/lfsr.fio"
+
 # NUMA: node 0 as fio places it; a node past the machine's refused by both
 nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2> /dev/null | wc -l)
 if [ "$nodes" -gt 0 ]; then
@@ -522,7 +526,8 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 offset_increment=x filesize=0 filesize=x exit_what=some rate_cycle=x \
 	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
 	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x \
-	 numa_cpu_nodes=$nodes numa_cpu_nodes=x numa_mem_policy=bind numa_mem_policy=foo; do
+	 numa_cpu_nodes=$nodes numa_cpu_nodes=x numa_mem_policy=bind numa_mem_policy=foo \
+	 random_generator=mt; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -33,6 +33,10 @@ static const struct job_name exit_what_values[] = {
 	{ "group", BENCH_EXIT_GROUP }, { "stonewall", BENCH_EXIT_STONEWALL },
 	{ "all", BENCH_EXIT_ALL }, { NULL },
 };
+static const struct job_name rng_values[] = {
+	{ "tausworthe", BENCH_RNG_TAUSWORTHE }, { "lfsr", BENCH_RNG_LFSR },
+	{ "tausworthe64", BENCH_RNG_TAUSWORTHE64 }, { NULL, 0 },
+};
 static const struct job_name rate_process_values[] = {
 	{ "linear", BENCH_RATE_LINEAR }, { "poisson", BENCH_RATE_POISSON }, { NULL },
 };
@@ -455,6 +459,7 @@ static const struct job_opt job_opts[] = {
 	FUNC("bssplit", bench_bs_set_split),
 	FUNC("blockalign", bench_ba_set), FUNC("ba", bench_ba_set),
 	FUNC("random_distribution", bench_distr_set), FLAG("norandommap", norandommap),
+	ENUM("random_generator", random_generator, rng_values),
 	SIZE("size", size, 0), SIZE("offset", offset, 0), FUNC("filesize", set_filesize),
 	SIZE("offset_increment", offset_increment, 0),
 	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),

@@ -352,7 +352,7 @@ int bench_off_setup(struct bench_worker *w)
 	const struct bench_distr *ds = &job->distr;
 	struct bench_off *o = &w->off;
 	uint64_t region = w->nblocks * w->unit, n = w->nblocks, i, terms;
-	bool map = !job->norandommap;
+	bool map = !job->norandommap || job->random_generator == BENCH_RNG_LFSR;
 	uint32_t mn, mx;
 	unsigned int d;
 	double theta;
