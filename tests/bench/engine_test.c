@@ -1453,6 +1453,7 @@ TEST(block_sizes_run)
 	for (e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
 		make_job(&j, path, BENCH_RANDREAD, engines[e], 8, e == 2);
 		j.verify = false;
+		j.norandommap = true;	/* sizes as drawn (the map cuts them: below) */
 		ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/50:16k/50"), 0);
 		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
 		EXPECT_EQ(r[0].error, 0);
@@ -1558,6 +1559,49 @@ static double top_share(unsigned int *count, uint64_t n, uint64_t k, unsigned in
 	for (i = 0; i < k; i++)
 		sum += count[i];
 	return (double)sum / draws;
+}
+
+/* Where the first hole of path is (its size when none). */
+static off_t first_hole(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	off_t h = fd < 0 ? -1 : lseek(fd, 0, SEEK_HOLE);
+
+	if (fd >= 0)
+		close(fd);
+	return h;
+}
+
+/* The random map with sizes drawn per I/O: every block once, I/Os cut to
+ * what the pass has not had (fio's map); without it blocks are missed. */
+TEST(random_map_sizes_per_io)
+{
+	struct bench_result *r;
+	struct bench_job j;
+	char path[64];
+	unsigned int n;
+
+	snprintf(path, sizeof(path), "/var/tmp/blkprio-bench-map-%d", getpid());
+	for (int nomap = 0; nomap < 2; nomap++) {
+		unlink(path);
+		make_job(&j, path, BENCH_RANDWRITE, BENCH_PSYNC, 1, false);
+		j.verify = false;
+		j.size = 1 << 20;
+		j.norandommap = nomap;
+		ASSERT_EQ(bench_job_set(&j, "bssplit", "4k/50:16k/50"), 0);
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		ASSERT_EQ(r[0].error, 0);
+		EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 1 << 20);
+		/* 16k I/Os cut to the free blocks: more I/Os than 1m at 10k each */
+		if (!nomap) {
+			EXPECT_GT(r[0].dir[BENCH_DIR_WRITE].ios, 110);
+			EXPECT_EQ(first_hole(path), 1 << 20);
+		} else {
+			EXPECT_LT(first_hole(path), 1 << 20);
+		}
+		bench_results_free(r, n);
+	}
+	unlink(path);
 }
 
 /* random_generator=lfsr: each block once a pass, even with norandommap */

@@ -33,6 +33,8 @@ static inline uint64_t bench_xorshift(uint64_t *s)
 /* A worker's random offsets (offset.c): the map and the distribution's state. */
 struct bench_off {
 	bool map;			/* every block once a pass (fio's random map) */
+	uint64_t *taken, ntaken;	/* the map with sizes drawn per I/O: the
+					 * blocks this pass has read or written */
 	uint64_t perm_i, perm_key[4];
 	unsigned int perm_half;
 	uint32_t align[BENCH_NDIR];	/* offsets are multiples of this, */
@@ -225,6 +227,9 @@ int bench_distr_set(struct bench_job *job, const char *v);
 int bench_ba_set(struct bench_job *job, const char *v);
 int bench_off_setup(struct bench_worker *w);
 uint64_t bench_off_next(struct bench_worker *w, enum bench_dir d);
+/* The map with sizes drawn per I/O: the I/O at pos cut, as fio cuts it, to
+ * the blocks from pos on that this pass has not had; they are taken. */
+uint32_t bench_off_take(struct bench_worker *w, uint64_t pos, uint32_t len);
 /* iolog.c: open the job's logs (-errno), start their clock (again after
  * ramp_time), log a counted I/O, close them (-EIO when a write failed). */
 int bench_log_open(struct bench_worker *w);

@@ -253,7 +253,7 @@ static uint64_t feistel(const struct bench_off *o, uint64_t x)
 	return l << o->perm_half | r;
 }
 
-static uint64_t perm_next(struct bench_worker *w)
+static uint64_t perm_step(struct bench_worker *w)
 {
 	struct bench_off *o = &w->off;
 	uint64_t v = feistel(o, o->perm_i);
@@ -263,6 +263,58 @@ static uint64_t perm_next(struct bench_worker *w)
 	if (++o->perm_i == w->nblocks)
 		o->perm_i = 0;
 	return v;
+}
+
+static bool is_taken(const struct bench_off *o, uint64_t b)
+{
+	return o->taken[b / 64] >> (b % 64) & 1;
+}
+
+/* The first block at or after b this pass has not had, wrapping (one is). */
+static uint64_t next_free(const struct bench_off *o, uint64_t b, uint64_t n)
+{
+	uint64_t words = (n + 63) / 64, i = b / 64, w;
+
+	w = ~o->taken[i] & (~0ull << (b % 64));
+	while (!w) {
+		i = i + 1 < words ? i + 1 : 0;
+		w = ~o->taken[i];
+	}
+	b = i * 64 + (uint64_t)__builtin_ctzll(w);
+	return b < n ? b : next_free(o, 0, n);
+}
+
+static uint64_t below(struct bench_worker *w, uint64_t n);
+
+/*
+ * The next block of a pass: the permutation's; with sizes drawn per I/O,
+ * as fio's map: a block at random, or when this pass had it the next free
+ * one after it, and a new pass once every block is taken.
+ */
+static uint64_t perm_next(struct bench_worker *w)
+{
+	struct bench_off *o = &w->off;
+
+	if (!o->taken)
+		return perm_step(w);
+	if (o->ntaken >= w->nblocks) {
+		memset(o->taken, 0, (w->nblocks + 63) / 64 * sizeof(*o->taken));
+		o->ntaken = 0;
+	}
+	return next_free(o, below(w, w->nblocks), w->nblocks);
+}
+
+uint32_t bench_off_take(struct bench_worker *w, uint64_t pos, uint32_t len)
+{
+	struct bench_off *o = &w->off;
+	uint64_t b = pos / w->unit, k = 0, want = (len + w->unit - 1) / w->unit;
+
+	while (k < want && b + k < w->nblocks && !is_taken(o, b + k)) {
+		o->taken[(b + k) / 64] |= 1ull << ((b + k) % 64);
+		k++;
+	}
+	o->ntaken += k;
+	return k < want ? (uint32_t)(k * w->unit) : len;
 }
 
 /* Uniform in [0, 1]. */
@@ -372,6 +424,11 @@ int bench_off_setup(struct bench_worker *w)
 	o->map = map && ds->kind == BENCH_DIST_RANDOM;
 	if (o->map)
 		perm_setup(w);
+	if (o->map && w->bs_var && job->rand_every <= 1) {
+		o->taken = calloc((n + 63) / 64, sizeof(*o->taken));
+		if (!o->taken)
+			return -ENOMEM;
+	}
 	o->rand_off = bench_xorshift(&w->rng);
 	switch (ds->kind) {
 	case BENCH_DIST_ZIPF:

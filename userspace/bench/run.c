@@ -154,6 +154,8 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	pos = next_pos(w, *dir);
 	*off = w->base + pos;
 	*len = w->bs_var ? io_len(w, *dir, pos, total) : job->bs;
+	if (w->off.taken)
+		*len = bench_off_take(w, pos, *len);
 	if (!job_random(job) || job->rand_every > 1)
 		seq_advance(w, pos, *len);
 	/* time went by: the run may have ended meanwhile */
@@ -474,6 +476,7 @@ static int worker_setup(struct bench_worker *w)
 		if (!w->written || (job->verify_backlog && !w->backlog_offs)) {
 			free(w->written);
 			free(w->backlog_offs);
+			free(w->off.taken);
 			bench_log_close(w);
 			bench_target_close(&w->target);
 			return -ENOMEM;
@@ -549,6 +552,7 @@ static void *worker_main(void *arg)
 		w->res->error = err;
 	free(w->written);
 	free(w->backlog_offs);
+	free(w->off.taken);
 	free(w->vbuf);
 	bench_target_close(&w->target);
 out:
