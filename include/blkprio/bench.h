@@ -225,6 +225,7 @@ struct bench_job {
 	uint64_t ss_ramp_ns;		/* collect from this long after the start */
 	struct bench_cmdprio cmdprio[BENCH_NDIR];
 	bool cmdprio_bssplit;
+	bool fill_device;		/* write until the file system is full */
 	uint64_t numa_cpu_nodes;	/* run on these nodes' CPUs (0: anywhere) */
 	bool numa_mem_set;		/* numa_mem_policy: the mode, the nodes */
 	int numa_mem_mode;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -1559,6 +1560,74 @@ static double top_share(unsigned int *count, uint64_t n, uint64_t k, unsigned in
 	for (i = 0; i < k; i++)
 		sum += count[i];
 	return (double)sum / draws;
+}
+
+/* fill_device: a tmpfs of 4 MiB of its own, written until full */
+FIXTURE(fill)
+{
+	char dir[64], path[80];
+	bool mounted;
+};
+
+FIXTURE_SETUP(fill)
+{
+	self->mounted = false;
+	if (geteuid())
+		SKIP(return, "mounting a tmpfs needs root");
+	snprintf(self->dir, sizeof(self->dir), "/var/tmp/blkprio-fill-XXXXXX");
+	ASSERT_NE(mkdtemp(self->dir), NULL);
+	ASSERT_EQ(mount("tmpfs", self->dir, "tmpfs", 0, "size=4m"), 0);
+	self->mounted = true;
+	snprintf(self->path, sizeof(self->path), "%s/data", self->dir);
+}
+
+FIXTURE_TEARDOWN(fill)
+{
+	if (self->mounted)
+		umount(self->dir);
+	if (self->dir[0])
+		rmdir(self->dir);
+}
+
+TEST_F(fill, fill_device_until_full)
+{
+	static const enum bench_engine engines[] = { BENCH_PSYNC, BENCH_IO_URING, BENCH_LIBAIO };
+	struct bench_result *r;
+	struct bench_job j;
+	const char *why;
+	struct stat st;
+	unsigned int n, e;
+
+	for (e = 0; e < 3; e++) {
+		unlink(self->path);
+		make_job(&j, self->path, BENCH_WRITE, engines[e], 8, false);
+		j.size = 1 << 20;		/* fill_device: the size does not count */
+		j.bs = 64 << 10;
+		ASSERT_EQ(bench_job_set(&j, "fill_device", "1"), 0);
+		ASSERT_EQ(bench_job_check(&j, &why), 0);
+		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+		EXPECT_EQ(r[0].error, 0) {
+			TH_LOG("%s: %s", bench_engine_name(engines[e]), strerror(-r[0].error));
+		}
+		EXPECT_EQ(r[0].dir[BENCH_DIR_WRITE].bytes, 4 << 20);
+		/* and the verify phase read back every block written */
+		EXPECT_EQ(r[0].dir[BENCH_DIR_READ].bytes, 4 << 20);
+		EXPECT_EQ(r[0].verify_errors, 0);
+		bench_results_free(r, n);
+		ASSERT_EQ(stat(self->path, &st), 0);
+		EXPECT_EQ(st.st_size, 4 << 20);
+	}
+	/* without it, a full file system is an error */
+	unlink(self->path);
+	make_job(&j, self->path, BENCH_WRITE, BENCH_PSYNC, 1, false);
+	j.size = 8 << 20;
+	j.verify = false;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	EXPECT_EQ(r[0].error, -ENOSPC);
+	bench_results_free(r, n);
+	j.rw = BENCH_READ;
+	ASSERT_EQ(bench_job_set(&j, "fill_fs", "1"), 0);
+	EXPECT_EQ(bench_job_check(&j, &why), -EINVAL);
 }
 
 /* Where the first hole of path is (its size when none). */

@@ -21,7 +21,7 @@ def size(v):
     return int(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
-def shrink(path, dst):
+def shrink(path, dst, target):
     out, timed, engines = ["[global]", f"filename={target}", "size=8m"], False, set()
     for line in open(path):
         s = line.strip()
@@ -82,13 +82,13 @@ KNOWN = {
 reasons, ran, differ, over, known = collections.Counter(), [], [], [], []
 only = re.compile(os.environ.get('FIO_EXAMPLES_ONLY', ''))	# a pattern: those files alone
 files = sorted(f for f in os.listdir(src) if f.endswith('.fio') and only.search(f))
-for f in files:
+def run_one(f, target):
     dst = os.path.join(work, f)
-    timed, engines = shrink(os.path.join(src, f), dst)
+    timed, engines = shrink(os.path.join(src, f), dst, target)
     other = sorted(e for e in engines if NOT_BLOCK.match(e))
     if other:
         reasons['not a block-I/O engine'] += 1
-        continue
+        return
     if os.path.exists(target):
         os.unlink(target)
     try:
@@ -98,7 +98,7 @@ for f in files:
     except subprocess.TimeoutExpired:
         # e.g. 1mbs_clients.fio: 8 MiB at its rate of 1250 bytes/s
         reasons['runs longer than 120 s at its own rate'] += 1
-        continue
+        return
     if r.returncode == 2:
         m = re.search(r"(unknown option '[^']*'|bad value for '[^']*'|job '[^']*': .*)",
                       r.stderr)
@@ -112,7 +112,7 @@ for f in files:
         except subprocess.TimeoutExpired:
             f_rc = 0
         reasons[why + (', and fio refuses it too' if f_rc else '')] += 1
-        continue
+        return
     ours = os.path.join(work, f + '.ours.json')
     open(ours, 'w').write(r.stdout)
     if os.path.exists(target):
@@ -124,12 +124,12 @@ for f in files:
     except subprocess.TimeoutExpired:
         # fio 3.33 hangs on io_submit_mode=offload with --output: nothing to compare
         reasons['fio did not finish in 120 s'] += 1
-        continue
+        return
     try:
         a, b = jobs(theirs), jobs(ours)
     except (ValueError, KeyError, OSError) as e:
         differ.append((f, f'unreadable output: {e}'))
-        continue
+        return
     if timed:		# time-based: the same jobs and groups; bytes depend on speed
         a, b = [x[:2] for x in a], [x[:2] for x in b]
     ran.append(f)
@@ -139,6 +139,23 @@ for f in files:
         known.append((f, f'{KNOWN[f]} (fio {a} / ours {b})'))
     elif a != b:
         differ.append((f, f'fio {a} / ours {b}'))
+
+
+for f in files:
+    if not re.search(r'^\s*fill_(device|fs)\s*=\s*(1|true)', open(os.path.join(src, f)).read(), re.M):
+        run_one(f, target)
+        continue
+    # it writes until the file system is full: a tmpfs of 8 MiB of its own
+    small = os.path.join(work, 'small')
+    os.makedirs(small, exist_ok=True)
+    if os.geteuid() or subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=8m', 'tmpfs',
+                                       small]).returncode:
+        reasons['fills the file system: a tmpfs of its own needs root'] += 1
+        continue
+    try:
+        run_one(f, os.path.join(small, 'target'))
+    finally:
+        subprocess.run(['umount', small])
 
 print(f"{len(files)} example files: {len(ran)} run through both, "
       f"{len(ran) - len(differ)} agree on jobs, groups and bytes moved")

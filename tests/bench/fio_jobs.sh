@@ -521,6 +521,24 @@ import sys
 sys.exit(not (ab == bb and abs(an - bn) <= 0.04 * an))' "$a" "$b" 2> /dev/null
 then t_ok "fio_jobs.random_map_sizes"; else t_fail "fio_jobs.random_map_sizes" "bytes and I/Os: fio $a, ours $b"; fi
 
+# fill_device: fio's surface scan on a tmpfs of 8 MiB of our own: written
+# until full, then read back and checked, the same bytes in both
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=8m tmpfs "$T/small"; then
+	t_cleanup umount "$T/small"
+	printf '[global]\nbs=64k\nverify=meta\nverify_pattern=0xaa555aa5\nverify_interval=512\n[write-phase]\nfilename=%s\nrw=write\nfill_device=1\ndo_verify=0\n[verify-phase]\nstonewall\ncreate_serialize=0\nfilename=%s\nrw=read\ndo_verify=1\n' "$T/small/data" "$T/small/data" > "$T/fill.fio"
+	rm -f "$T/small/data"; fio --output-format=json --output="$T/fio.json" "$T/fill.fio" > /dev/null 2>&1
+	a=$(summary "$T/fio.json" 2>&1)
+	rm -f "$T/small/data"
+	"$BLKPRIO" bench run --no-progress --job "$T/fill.fio" --output-format=json > "$T/ours.json" 2> "$T/ours.err"
+	b=$(summary "$T/ours.json" 2>&1)
+	if [ "$a" = "write-phase 0 0 8388608 error=0
+verify-phase 1 8388608 0 error=0" ] && [ "$a" = "$b" ]; then t_ok "fio_jobs.fill_device"
+	else t_fail "fio_jobs.fill_device" "fio: $a / ours: $b $(cat "$T/ours.err")"; fi
+	rm -f "$T/small/data"
+else
+	t_skip fio_jobs.fill_device "mounting a tmpfs needs root"
+fi
+
 # random_generator=lfsr: every block once, map or not: verify passes in both
 printf '[j]\nfilename=%s\nsize=2m\nrw=randwrite\nnorandommap\nrandom_generator=lfsr\nverify=crc32c\n' "$F" > "$T/lfsr.fio"
 same random_generator_lfsr "$T/lfsr.fio"

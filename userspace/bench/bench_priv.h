@@ -110,6 +110,7 @@ struct bench_worker {
 	uint64_t flow_count;		/* the I/Os it has issued in it */
 	unsigned int inflight;		/* the queued engines' I/Os in flight */
 	bool held;			/* bench_next_io: not now, reap first */
+	bool full;			/* fill_device: the file system is full */
 	bool cmdprio;			/* priorities per I/O (cmdprio.c) */
 	struct bench_ss ss;
 	int done_fd;			/* eventfd the worker signals when it ends */

@@ -497,6 +497,7 @@ static const struct job_opt job_opts[] = {
 	FUNC("steadystate", bench_ss_set), FUNC("ss", bench_ss_set),
 	FUNC("steadystate_duration", bench_ss_dur_set), FUNC("ss_dur", bench_ss_dur_set),
 	TIME("steadystate_ramp_time", O_SECONDS, ss_ramp_ns), TIME("ss_ramp", O_SECONDS, ss_ramp_ns),
+	FLAG("fill_device", fill_device), FLAG("fill_fs", fill_device),
 	FUNC("numa_cpu_nodes", bench_numa_cpu_set), FUNC("numa_mem_policy", bench_numa_mem_set),
 	UINT("flow", flow, 0, 1000), UINT("flow_id", flow_id, 0, INT_MAX),
 	UINT("flow_sleep", flow_sleep_us, 0, INT_MAX),
@@ -512,6 +513,8 @@ static const struct job_opt job_opts[] = {
 	FLAG("per_job_logs", per_job_logs),
 	/* accepted for fio compatibility; they change nothing here */
 	NOP("thread"),
+	/* fio's file creation one job at a time: files are laid out so here */
+	NOP("create_serialize"),
 	/* fio's tiobench profile's option: without profile= fio takes and ignores it */
 	NOP("threads"), NOP("invalidate"),
 	/* the one latency measured here is fio's total latency (disable_lat,
@@ -709,6 +712,10 @@ int bench_job_check(const struct bench_job *job, const char **why)
 	}
 	if (bench_cmdprio_check(job, why))
 		return -EINVAL;
+	if (job->fill_device && (job->rw == BENCH_READ || job->rw == BENCH_RANDREAD)) {
+		*why = "fill_device fills the file system with writes: a job that writes";
+		return -EINVAL;
+	}
 	if (job->engine == BENCH_IO_URING && bench_target_is_img(job->filename)) {
 		*why = "io_uring needs a file or block device (img: targets use psync)";
 		return -EINVAL;

@@ -4,15 +4,16 @@
  * counters every interval (per-second time series) and reports progress.
  */
 #include <errno.h>
-#include <sched.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,7 +126,7 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 			      (job->loops ? job->loops : 1);
 
 	w->held = false;
-	if (bench_stopped(w))
+	if (bench_stopped(w) || w->full)
 		return false;
 	if (w->res->error)
 		return false;
@@ -273,6 +274,13 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 			ramp_over(w, now);
 	}
 
+	if (w->job->fill_device && dir == BENCH_DIR_WRITE &&
+	    (ret == -ENOSPC || ret == -EDQUOT || (ret >= 0 && (size_t)ret < len))) {
+		w->full = true;	/* the file system is full: the job's end, as fio's */
+		if (ret <= 0)
+			return 0;
+		len = (uint32_t)ret;
+	}
 	if (ret < 0 || (size_t)ret < len) {
 		if (!w->res->error) {
 			w->res->error = ret < 0 ? (int)ret : -EIO;
@@ -401,6 +409,21 @@ static void io_sizes(struct bench_worker *w)
 	}
 }
 
+/*
+ * fill_device on a file: the region runs from its start to where the file
+ * system would be full (the file's bytes past the start and the space still
+ * free); the job ends on ENOSPC or EDQUOT, as fio's.
+ */
+static uint64_t fill_size(const struct bench_worker *w)
+{
+	uint64_t have = w->target.size > w->base ? w->target.size - w->base : 0;
+	struct statvfs sv;
+
+	if (fstatvfs(w->target.fd, &sv))
+		return have;
+	return have + (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
 static int worker_setup(struct bench_worker *w)
 {
 	const struct bench_job *job = w->job;
@@ -425,7 +448,7 @@ static int worker_setup(struct bench_worker *w)
 		flags |= BENCH_T_WRITE | BENCH_T_CREATE;
 	if (job->direct)
 		flags |= BENCH_T_DIRECT;
-	create = job->size ? w->base + job->size : 0;
+	create = job->size && !job->fill_device ? w->base + job->size : 0;
 	if (job->filesize_lo) {
 		/* a plain file's present size; a device's or image's once open */
 		if (!stat(path, &st) && S_ISREG(st.st_mode) && !bench_target_is_img(job->filename))
@@ -448,9 +471,11 @@ static int worker_setup(struct bench_worker *w)
 		if (!len || len > avail)
 			len = avail;
 	}
+	if (job->fill_device && w->target.ops == &bench_file_ops)
+		len = fill_size(w);
 	if (!len)
 		len = w->target.size > w->base ? w->target.size - w->base : 0;
-	if (w->base + len > w->target.size && w->target.size)
+	if (w->base + len > w->target.size && w->target.size && !job->fill_device)
 		len = w->target.size > w->base ? w->target.size - w->base : 0;
 	w->nblocks = len / w->unit;
 	if (!w->nblocks) {
