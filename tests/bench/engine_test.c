@@ -1091,6 +1091,16 @@ TEST(cmdprio_per_io)
 	EXPECT_LT(rt, 260);
 	bench_results_free(r, n);
 
+	/* ramp_time: the priorities count what the job counts, not the ramp */
+	j.time_based = true;
+	j.ramp_ns = 200000000ull;
+	j.runtime_ns = 300000000ull;
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(r[0].error, 0);
+	EXPECT_EQ(prio_ios(&r[0], BENCH_DIR_READ, 1 << 13) +
+		  prio_ios(&r[0], BENCH_DIR_READ, 3 << 13), r[0].dir[BENCH_DIR_READ].ios);
+	bench_results_free(r, n);
+
 	/* per direction: none of the reads, half the writes at best-effort 5 (libaio) */
 	make_job(&j, path, BENCH_RANDRW, BENCH_LIBAIO, 8, false);
 	j.verify = false;
@@ -1210,6 +1220,17 @@ TEST(steadystate_ends_jobs)
 	EXPECT_FALSE(r[0].ss.attained);
 	EXPECT_GE(r[0].elapsed_ns, 2400000000ull);
 	bench_results_free(r, n);
+	/* nothing moves (a think time past the run): never steady, as fio's NaN */
+	ASSERT_EQ(bench_job_set(&j[0], "ss", "iops:10%"), 0);
+	j[0].thinktime_ns = 5000000000ull;
+	j[0].runtime_ns = 3500000000ull;
+	j[0].rate_iops[BENCH_DIR_READ] = 0;
+	ASSERT_EQ(bench_run(j, 1, NULL, &r, &n), 0);
+	EXPECT_FALSE(r[0].ss.attained);
+	EXPECT_GE(r[0].elapsed_ns, 3400000000ull);
+	bench_results_free(r, n);
+	j[0].thinktime_ns = 0;
+	j[0].rate_iops[BENCH_DIR_READ] = 500;
 	/* ss_ramp: nothing counted during it, so steady no sooner than ramp + 1 + dur */
 	ASSERT_EQ(bench_job_set(&j[0], "ss", "iops_slope:5%"), 0);
 	ASSERT_EQ(bench_job_set(&j[0], "ss_ramp", "1"), 0);
@@ -1670,6 +1691,17 @@ TEST(random_map_sizes_per_io)
 		}
 		bench_results_free(r, n);
 	}
+	/* directions on grids of their own (4k and 16k): no I/O shorter than its size */
+	unlink(path);
+	make_job(&j, path, BENCH_RANDRW, BENCH_PSYNC, 1, false);
+	j.verify = false;
+	j.size = 1 << 20;
+	ASSERT_EQ(bench_job_set(&j, "bsrange", "4k-8k,16k-32k"), 0);
+	ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
+	ASSERT_EQ(r[0].error, 0);
+	EXPECT_GE(r[0].dir[BENCH_DIR_READ].bytes, r[0].dir[BENCH_DIR_READ].ios * 4096);
+	EXPECT_GE(r[0].dir[BENCH_DIR_WRITE].bytes, r[0].dir[BENCH_DIR_WRITE].ios * 16384);
+	bench_results_free(r, n);
 	unlink(path);
 }
 

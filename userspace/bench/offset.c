@@ -404,7 +404,7 @@ int bench_off_setup(struct bench_worker *w)
 	const struct bench_distr *ds = &job->distr;
 	struct bench_off *o = &w->off;
 	uint64_t region = w->nblocks * w->unit, n = w->nblocks, i, terms;
-	bool map = !job->norandommap || job->random_generator == BENCH_RNG_LFSR;
+	bool map = !job->norandommap || job->random_generator == BENCH_RNG_LFSR, grid = true;
 	uint32_t mn, mx;
 	unsigned int d;
 	double theta;
@@ -424,7 +424,13 @@ int bench_off_setup(struct bench_worker *w)
 	o->map = map && ds->kind == BENCH_DIST_RANDOM;
 	if (o->map)
 		perm_setup(w);
-	if (o->map && w->bs_var && job->rand_every <= 1) {
+	/* in blocks of the smallest I/O: a direction on a coarser grid (its
+	 * own smallest size larger) keeps the plain permutation */
+	for (d = 0; d < BENCH_NDIR; d++)
+		if ((d == BENCH_DIR_READ ? job->rw != BENCH_RANDWRITE : job->rw != BENCH_RANDREAD) &&
+		    (o->slots[d] != n || o->align[d] != w->unit))
+			grid = false;
+	if (o->map && w->bs_var && job->rand_every <= 1 && grid) {
 		o->taken = calloc((n + 63) / 64, sizeof(*o->taken));
 		if (!o->taken)
 			return -ENOMEM;

@@ -245,6 +245,8 @@ static void ramp_over(struct bench_worker *w, uint64_t now)
 		w->live_base[d][1] += r->dir[d].ios;
 		r->dir[d].ios = r->dir[d].bytes = 0;
 		bench_hist_init(&r->dir[d].lat);
+		for (unsigned int i = 0; i < r->dir[d].nprio; i++)
+			bench_hist_init(&r->dir[d].prio[i].lat);
 	}
 	bench_hist_init(&r->sync_lat);
 	r->syncs = 0;
@@ -489,6 +491,8 @@ static int worker_setup(struct bench_worker *w)
 	if (!job->randrepeat)	/* the verify pattern keeps job->seed */
 		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
 	if ((job_random(job) && (err = bench_off_setup(w))) || (err = bench_log_open(w))) {
+		free(w->off.taken);
+		w->off.taken = NULL;
 		bench_target_close(&w->target);
 		return err;
 	}

@@ -126,8 +126,10 @@ static bool judge(const struct bench_job *job, struct bench_ss_result *s)
 	s->deviation = dev;
 	s->slope = n > 1 ? (sxy - sx * mean) / (sxx - sx * sx / n) : 0;
 	crit = job->ss_kind & 1 ? s->slope : dev;
+	if (job->ss_pct && !mean)	/* nothing moved: fio's NaN, never steady */
+		return false;
 	if (job->ss_pct)
-		crit = mean ? 100.0 * crit / mean : 0;
+		crit = 100.0 * crit / mean;
 	s->criterion = crit;
 	return fabs(crit) < job->ss_limit;
 }
@@ -156,8 +158,8 @@ static bool rates(struct bench_worker *w, uint64_t now, uint64_t *iops, uint64_t
 		ss->prev_ios = io;
 		return false;
 	}
-	*bw += (b - ss->prev_bytes) * 1000000000ull / dt;
-	*iops += (io - ss->prev_ios) * 1000000000ull / dt;
+	*bw += (uint64_t)((unsigned __int128)(b - ss->prev_bytes) * 1000000000u / dt);
+	*iops += (uint64_t)((unsigned __int128)(io - ss->prev_ios) * 1000000000u / dt);
 	ss->prev_ns = now;
 	ss->prev_bytes = b;
 	ss->prev_ios = io;
