@@ -650,10 +650,13 @@ TEST(exitall_percentiles_gtod_reduce)
 		make_job(&j[i], path, BENCH_RANDREAD, BENCH_PSYNC, 1, false);
 		j[i].size = 1 << 20;
 	}
-	/* job 0 would run 20 s; job 1 reads 1 MiB and ends the group */
+	/* job 0 would run 20 s; job 1 reads 1 MiB and ends the group. Job 1
+	 * thinks 1 ms an I/O, so that job 0 has begun long before it ends (the
+	 * two threads start side by side, in either order) */
 	j[0].time_based = true;
 	j[0].runtime_ns = 20000000000ull;
 	j[0].rate_iops[BENCH_DIR_READ] = 2000;
+	j[1].thinktime_ns = 1000000;
 	EXPECT_EQ(bench_job_set(&j[1], "exitall", NULL), 0);
 	EXPECT_TRUE(j[1].exitall);
 	j[2].stonewall = true;
