@@ -157,7 +157,7 @@ PY
 		t_fail share.metrics "$(grep -E 'share|lever' "$T/metrics.txt" 2>&1 | head -30)"
 	fi
 	if [ $rc -le 1 ]; then
-		runs_pass share.auto 2 caps "$T/auto.json" $EFFECT
+		runs_pass share.auto 3 caps "$T/auto.json" $EFFECT
 	else
 		t_fail share.auto "exit $rc: $(tail -3 "$T/auto.err")"
 	fi
