@@ -459,6 +459,24 @@ TEST(randrw_verify)
 }
 
 /* do_verify, verify_backlog, verify_pattern and verify_fatal as fio has them. */
+/* verify_dump's file BASE.OFF.KIND in the working folder: its first 4096
+ * bytes into buf (how many were read, -1: none), then the file removed. */
+static ssize_t take_dump(const char *base, unsigned int off, const char *kind, char *buf)
+{
+	char name[512];
+	ssize_t got;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.%u.%s", base, off, kind);
+	fd = open(name, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	got = read(fd, buf, 4096);
+	close(fd);
+	unlink(name);
+	return got;
+}
+
 TEST(verify_phase_options)
 {
 	struct bench_result *r;
@@ -519,7 +537,7 @@ TEST(verify_phase_options)
 
 	/* verify_dump: the block read and the one expected, in the working folder */
 	{
-		char cwd[4096], dump[4200], *got = malloc(4096), *want = malloc(4096);
+		char cwd[4096], *got = malloc(4096), *want = malloc(4096);
 		const char *base = strrchr(path, '/') + 1;
 
 		ASSERT_NE(getcwd(cwd, sizeof(cwd)), NULL);
@@ -528,18 +546,8 @@ TEST(verify_phase_options)
 		ASSERT_EQ(bench_run(&j, 1, NULL, &r, &n), 0);
 		EXPECT_EQ(r[0].verify_errors, 1);
 		bench_results_free(r, n);
-		snprintf(dump, sizeof(dump), "%s.%d.received", base, 4096 * 3);
-		fd = open(dump, O_RDONLY);
-		EXPECT_GE(fd, 0);
-		EXPECT_EQ(read(fd, got, 4096), 4096);
-		close(fd);
-		unlink(dump);
-		snprintf(dump, sizeof(dump), "%s.%d.expected", base, 4096 * 3);
-		fd = open(dump, O_RDONLY);
-		EXPECT_GE(fd, 0);
-		EXPECT_EQ(read(fd, want, 4096), 4096);
-		close(fd);
-		unlink(dump);
+		EXPECT_EQ(take_dump(base, 4096 * 3, "received", got), 4096);
+		EXPECT_EQ(take_dump(base, 4096 * 3, "expected", want), 4096);
 		/* one byte apart: the one written over */
 		EXPECT_EQ(got[5], 'x');
 		EXPECT_EQ(want[5], "blk"[5 % 3]);
