@@ -124,6 +124,9 @@ struct bench_cmdprio {
  * random map does, norandommap or not; the others are this engine's own */
 enum bench_rng { BENCH_RNG_TAUSWORTHE, BENCH_RNG_LFSR, BENCH_RNG_TAUSWORTHE64 };
 
+/* zonemode: fio's none (the default) and strided */
+enum bench_zonemode { BENCH_ZONE_NONE, BENCH_ZONE_STRIDED };
+
 /* steadystate's criteria, in fio's order */
 enum bench_ss_kind { BENCH_SS_IOPS, BENCH_SS_IOPS_SLOPE, BENCH_SS_BW, BENCH_SS_BW_SLOPE };
 
@@ -169,6 +172,11 @@ struct bench_job {
 	uint64_t filesize_lo, filesize_hi;
 	uint64_t offset;		/* region start */
 	uint64_t offset_increment;	/* copy N of numjobs starts N times further */
+	/* zonemode=strided, as fio: zone_size bytes of I/O in a zone of
+	 * zone_range bytes (0: zone_size), then zone_range + zone_skip on,
+	 * back to the start past the file's end */
+	enum bench_zonemode zonemode;
+	uint64_t zone_size, zone_range, zone_skip;
 	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
 	uint64_t runtime_ns;		/* stop after this long (0 = none) */
 	bool time_based;		/* keep going until runtime_ns */

@@ -490,7 +490,8 @@ else t_fail "fio_jobs.steadystate" "fio: $a / ours: $b"; fi
 # options that conflict, as fio's checks: exit 2 and why, nothing written
 for v in "rate=1m rate_iops=10" "rate_min=1m rate_iops_min=10" "rate=1m rate_min=2m" \
 	 "rate_iops=10 rate_iops_min=20" "wait_for=j" "wait_for=nosuch" \
-	 "ioengine=libaio cmdprio_percentage=10 cmdprio_bssplit=4k/10" "cmdprio_percentage=10"; do
+	 "ioengine=libaio cmdprio_percentage=10 cmdprio_bssplit=4k/10" "cmdprio_percentage=10" \
+	 zonemode=strided zonesize=1m; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n' "$F" > "$T/bad.fio"
 	for a in $v; do echo "$a" >> "$T/bad.fio"; done
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
@@ -543,6 +544,74 @@ fi
 printf '[j]\nfilename=%s\nsize=2m\nrw=randwrite\nnorandommap\nrandom_generator=lfsr\nverify=crc32c\n' "$F" > "$T/lfsr.fio"
 same random_generator_lfsr "$T/lfsr.fio"
 
+# zonemode=strided: the same offsets I/O by I/O as fio's for sequential jobs
+# (the zones, their skips, a zone read twice, the wrap, the end at a file's
+# end), and for a random job the same zones, each I/O inside its zone's range
+cat > "$T/strided.fio" <<JOB
+[global]
+bs=64k
+zonemode=strided
+write_lat_log=z
+log_offset=1
+[seq]
+filename=$T/z.seq
+rw=read
+zonesize=1m
+zoneskip=2m
+[short]
+filename=$T/z.short
+rw=read
+zonesize=1m
+zoneskip=2m
+[twice]
+filename=$T/z.twice
+rw=write
+offset=1m
+size=6m
+zonesize=2m
+zonerange=1m
+zoneskip=1m
+[small]
+filename=$T/z.small
+rw=write
+bs=4k
+zonesize=2k
+[rand]
+filename=$T/z.rand
+rw=randread
+bs=4k
+zonesize=256k
+zonerange=1m
+zoneskip=1m
+JOB
+zones_of() {	# WHO
+	rm -rf "$T/zones.$1"; mkdir "$T/zones.$1"
+	truncate -s 10m "$T/z.seq"; truncate -s 9728k "$T/z.short"; truncate -s 16m "$T/z.twice"
+	truncate -s 1m "$T/z.small"; truncate -s 8m "$T/z.rand"
+	if [ "$1" = fio ]; then (cd "$T/zones.$1" && command fio "$T/strided.fio" > /dev/null 2>&1)
+	else (cd "$T/zones.$1" && "$BLKPRIO" bench run --no-progress --job "$T/strided.fio" > /dev/null 2>&1); fi
+	rm -f "$T"/z.seq "$T"/z.short "$T"/z.twice "$T"/z.small "$T"/z.rand
+}
+zones_of fio; zones_of ours
+if out=$(python3 - "$T/zones.fio" "$T/zones.ours" <<'PY' 2>&1); then t_ok "fio_jobs.zonemode_strided"
+import os, sys
+def offs(d, n):
+    rows = [l.split(', ') for l in open(os.path.join(d, 'z_lat.%d.log' % n)).read().splitlines()]
+    return [int(r[4]) for r in rows]
+a, b = sys.argv[1:3]
+for n, name in enumerate(('seq', 'short', 'twice', 'small'), 1):
+    x, y = offs(a, n), offs(b, n)
+    assert x == y, (name, len(x), len(y), x[:20], y[:20])
+assert len(offs(a, 2)) == 56, 'short: fio read %d I/Os, not 3.5 MiB' % len(offs(a, 2))
+x, y = offs(a, 5), offs(b, 5)
+zone = lambda o: o // (2 << 20)
+assert [zone(o) for o in x] == [zone(o) for o in y] and len(x) == 2048, ('rand', len(x), len(y))
+for k in range(0, len(y), 64):	# 64 I/Os a zone: inside its range, none twice
+    vis = y[k:k + 64]
+    assert all(o % (2 << 20) < (1 << 20) for o in vis) and len(set(vis)) == 64, vis
+PY
+else t_fail "fio_jobs.zonemode_strided" "$out"; fi
+
 # NUMA: node 0 as fio places it; a node past the machine's refused by both
 nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2> /dev/null | wc -l)
 if [ "$nodes" -gt 0 ]; then
@@ -563,7 +632,7 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
 	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x \
 	 numa_cpu_nodes=$nodes numa_cpu_nodes=x numa_mem_policy=bind numa_mem_policy=foo \
-	 random_generator=mt; do
+	 random_generator=mt zonemode=zbd zonemode=foo zoneskip=x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -76,6 +76,10 @@ struct bench_worker {
 	/* offsets: sequential cursor, or a permutation of the blocks, in
 	 * units of the smallest I/O (bs when every I/O is bs long) */
 	uint64_t nblocks, seq_next;
+	uint64_t region;		/* bytes of a pass (size, or the target's) */
+	uint64_t span;			/* bytes from base the job may touch */
+	bool zoned;			/* zonemode=strided: nblocks is a zone's */
+	uint64_t zone_off, zone_bytes;	/* the zone's start from base, I/O in it */
 	uint32_t unit, bs_max;		/* the smallest and the largest I/O */
 	int64_t hole;			/* rw=NAME:SIZE, in units */
 	uint64_t seq_run;		/* rw=randNAME:N: sequential I/Os still to go */
@@ -231,6 +235,13 @@ uint64_t bench_off_next(struct bench_worker *w, enum bench_dir d);
 /* The map with sizes drawn per I/O: the I/O at pos cut, as fio cuts it, to
  * the blocks from pos on that this pass has not had; they are taken. */
 uint32_t bench_off_take(struct bench_worker *w, uint64_t pos, uint32_t len);
+/* A new pass: every block free again, the permutation from its start. */
+void bench_off_reset(struct bench_worker *w);
+
+/* zonemode=strided (zone.c) */
+int bench_zone_check(const struct bench_job *job, const char **why);
+void bench_zone_setup(struct bench_worker *w);
+void bench_zone_step(struct bench_worker *w);
 /* iolog.c: open the job's logs (-errno), start their clock (again after
  * ramp_time), log a counted I/O, close them (-EIO when a write failed). */
 int bench_log_open(struct bench_worker *w);

@@ -37,6 +37,9 @@ static const struct job_name rng_values[] = {
 	{ "tausworthe", BENCH_RNG_TAUSWORTHE }, { "lfsr", BENCH_RNG_LFSR },
 	{ "tausworthe64", BENCH_RNG_TAUSWORTHE64 }, { NULL, 0 },
 };
+static const struct job_name zonemode_values[] = {
+	{ "none", BENCH_ZONE_NONE }, { "strided", BENCH_ZONE_STRIDED }, { NULL, 0 },
+};
 static const struct job_name rate_process_values[] = {
 	{ "linear", BENCH_RATE_LINEAR }, { "poisson", BENCH_RATE_POISSON }, { NULL },
 };
@@ -462,6 +465,8 @@ static const struct job_opt job_opts[] = {
 	ENUM("random_generator", random_generator, rng_values),
 	SIZE("size", size, 0), SIZE("offset", offset, 0), FUNC("filesize", set_filesize),
 	SIZE("offset_increment", offset_increment, 0),
+	ENUM("zonemode", zonemode, zonemode_values), SIZE("zonesize", zone_size, 0),
+	SIZE("zonerange", zone_range, 0), SIZE("zoneskip", zone_skip, 0),
 	SIZE("io_size", io_size, 0), SIZE("io_limit", io_size, 0),
 	FUNC("runtime", set_runtime), FUNC("timeout", set_runtime),
 	FLAG("time_based", time_based),
@@ -710,7 +715,7 @@ int bench_job_check(const struct bench_job *job, const char **why)
 		*why = "size is smaller than the block size";
 		return -EINVAL;
 	}
-	if (bench_cmdprio_check(job, why))
+	if (bench_cmdprio_check(job, why) || bench_zone_check(job, why))
 		return -EINVAL;
 	if (job->fill_device && (job->rw == BENCH_READ || job->rw == BENCH_RANDREAD)) {
 		*why = "fill_device fills the file system with writes: a job that writes";

@@ -286,6 +286,17 @@ static uint64_t next_free(const struct bench_off *o, uint64_t b, uint64_t n)
 
 static uint64_t below(struct bench_worker *w, uint64_t n);
 
+void bench_off_reset(struct bench_worker *w)
+{
+	struct bench_off *o = &w->off;
+
+	o->perm_i = 0;
+	if (o->taken) {
+		memset(o->taken, 0, (w->nblocks + 63) / 64 * sizeof(*o->taken));
+		o->ntaken = 0;
+	}
+}
+
 /*
  * The next block of a pass: the permutation's; with sizes drawn per I/O,
  * as fio's map: a block at random, or when this pass had it the next free
@@ -297,10 +308,8 @@ static uint64_t perm_next(struct bench_worker *w)
 
 	if (!o->taken)
 		return perm_step(w);
-	if (o->ntaken >= w->nblocks) {
-		memset(o->taken, 0, (w->nblocks + 63) / 64 * sizeof(*o->taken));
-		o->ntaken = 0;
-	}
+	if (o->ntaken >= w->nblocks)
+		bench_off_reset(w);
 	return next_free(o, below(w, w->nblocks), w->nblocks);
 }
 

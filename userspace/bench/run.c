@@ -48,7 +48,7 @@ static uint32_t io_len(struct bench_worker *w, enum bench_dir dir, uint64_t pos,
 		       uint64_t total)
 {
 	uint64_t len = bench_bs_pick(w->job, dir, bench_xorshift(&w->rng));
-	uint64_t room = w->nblocks * w->unit - pos, left = total - w->moved;
+	uint64_t room = w->span - (w->zone_off + pos), left = total - w->moved;
 
 	if (len > room)
 		len = room;
@@ -122,7 +122,7 @@ static bool flow_wait(struct bench_worker *w)
 bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, uint32_t *len)
 {
 	const struct bench_job *job = w->job;
-	uint64_t pos, total = (job->io_size ? job->io_size : w->nblocks * w->unit) *
+	uint64_t pos, total = (job->io_size ? job->io_size : w->region) *
 			      (job->loops ? job->loops : 1);
 
 	w->held = false;
@@ -152,13 +152,19 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 	default:
 		*dir = bench_xorshift(&w->rng) % 100 < job->rwmixread ? BENCH_DIR_READ : BENCH_DIR_WRITE;
 	}
+	if (w->zoned)
+		bench_zone_step(w);
 	pos = next_pos(w, *dir);
-	*off = w->base + pos;
+	*off = w->base + w->zone_off + pos;
 	*len = w->bs_var ? io_len(w, *dir, pos, total) : job->bs;
+	/* a zone's I/O past the file's end ends the job, as in fio */
+	if (w->zoned && w->zone_off + pos + *len > w->span)
+		return false;
 	if (w->off.taken)
 		*len = bench_off_take(w, pos, *len);
 	if (!job_random(job) || job->rand_every > 1)
 		seq_advance(w, pos, *len);
+	w->zone_bytes += *len;
 	/* time went by: the run may have ended meanwhile */
 	if (bench_rate_wait(w, *dir, *len) &&
 	    (bench_stopped(w) || (w->deadline_ns && bench_now_ns() >= w->deadline_ns)))
@@ -377,7 +383,7 @@ static int verify_pass(struct bench_worker *w)
 
 	if (!w->vbuf && !(w->vbuf = bench_alloc_buf(job->bs)))
 		return -ENOMEM;
-	for (blk = 0; blk < w->nblocks && !err && !bench_stopped(w); blk++) {
+	for (blk = 0; blk < w->span / job->bs && !err && !bench_stopped(w); blk++) {
 		off = w->base + blk * job->bs;
 		if (was_written(w, off))
 			err = verify_read(w, w->vbuf, off);
@@ -480,6 +486,7 @@ static int worker_setup(struct bench_worker *w)
 	if (w->base + len > w->target.size && w->target.size && !job->fill_device)
 		len = w->target.size > w->base ? w->target.size - w->base : 0;
 	w->nblocks = len / w->unit;
+	w->region = w->span = w->nblocks * w->unit;
 	if (!w->nblocks) {
 		/* Nothing to do I/O on: empty or too small. Leave nothing behind. */
 		if (w->target.created)
@@ -487,6 +494,7 @@ static int worker_setup(struct bench_worker *w)
 		bench_target_close(&w->target);
 		return -ENOSPC;
 	}
+	bench_zone_setup(w);
 	w->rng = (job->seed ^ (0x9e3779b97f4a7c15ULL * (w->index + 1))) | 1;
 	if (!job->randrepeat)	/* the verify pattern keeps job->seed */
 		w->rng = bench_mix64(w->rng ^ bench_now_ns()) | 1;
@@ -499,7 +507,7 @@ static int worker_setup(struct bench_worker *w)
 	/* backwards too starts at the region's start, then wraps (as fio 3.33) */
 	w->hole = job->seq_add / (int64_t)w->unit;
 	if (job->verify && job_writes(job)) {
-		w->written = calloc(w->nblocks / 8 + 1, 1);
+		w->written = calloc(w->span / job->bs / 8 + 1, 1);
 		if (job->verify_backlog)
 			w->backlog_offs = calloc(job->verify_backlog, sizeof(uint64_t));
 		if (!w->written || (job->verify_backlog && !w->backlog_offs)) {
