@@ -177,6 +177,14 @@ struct bench_job {
 	 * back to the start past the file's end */
 	enum bench_zonemode zonemode;
 	uint64_t zone_size, zone_range, zone_skip;
+	/* latency_target: the deepest queue up to iodepth at which lat_pct
+	 * percent of a lat_window's I/Os take at most the target (fio's
+	 * latency profiling); lat_run: keep adjusting; max_lat: an I/O over it
+	 * is the job's error (ETIMEDOUT) */
+	uint64_t lat_target_ns, lat_window_ns;
+	double lat_pct;
+	bool lat_run;
+	uint64_t max_lat_ns[BENCH_NDIR];
 	uint64_t io_size;		/* bytes to move; 0 = size (one pass) */
 	uint64_t runtime_ns;		/* stop after this long (0 = none) */
 	bool time_based;		/* keep going until runtime_ns */
@@ -348,6 +356,7 @@ struct bench_result {
 	/* CPU time: the worker's thread and the io_uring workers serving it */
 	uint64_t usr_ns, sys_ns;
 	double usr_cpu, sys_cpu;	/* the same as percent of elapsed */
+	unsigned int lat_depth;		/* the depth at the end (latency_target's) */
 };
 
 struct bench_run;

@@ -612,6 +612,34 @@ for k in range(0, len(y), 64):	# 64 I/Os a zone: inside its range, none twice
 PY
 else t_fail "fio_jobs.zonemode_strided" "$out"; fi
 
+# latency_target: the depth fio's search ends at and how the job ends, for
+# targets whose outcome does not hang on the machine's speed: one no I/O
+# misses (the depth doubles to iodepth, then one window counted alone and
+# the end: the job's figures are the last 50 ms), one every direct I/O
+# misses (at depth 1: ETIMEDOUT, or with a percentile below 100 the job
+# stays at depth 1 to its end), latency_run (it goes on to the end),
+# max_latency (ETIMEDOUT)
+ltsum() { python3 -c '
+import json, sys
+t = open(sys.argv[1]).read()
+j = json.loads(t[t.find("{"):])["jobs"][0]
+ms = j["read"]["runtime"]
+print(j["latency_depth"], "error=%d" % j["error"],
+      "window" if 50 <= ms < 150 else "whole" if ms >= 1000 else "short" if ms < 50 else ms)' "$1"; }
+for v in "latency_target=10s:16 error=0 window" "latency_target=1 direct=1:1 error=110 short" \
+	 "latency_target=1 latency_percentile=50 direct=1:1 error=0 whole" \
+	 "latency_target=10s latency_run=1:16 error=0 whole" "max_latency=1 direct=1:16 error=110 short"; do
+	want=${v#*:}; v=${v%%:*}
+	printf '[j]\nfilename=%s\nsize=16m\nrw=randread\nioengine=libaio\niodepth=16\nruntime=1\ntime_based\nlatency_window=50ms\n' "$F" > "$T/lt.fio"
+	for a in $v; do echo "$a" >> "$T/lt.fio"; done
+	rm -f "$F"; fio --output-format=json --output="$T/fio.json" "$T/lt.fio" > /dev/null 2>&1
+	a=$(ltsum "$T/fio.json" 2>&1)
+	rm -f "$F"; "$BLKPRIO" bench run --no-progress --job "$T/lt.fio" --output-format=json > "$T/ours.json" 2>&1
+	b=$(ltsum "$T/ours.json" 2>&1)
+	if [ "$a" = "$want" ] && [ "$b" = "$want" ]; then t_ok "fio_jobs.latency $v"
+	else t_fail "fio_jobs.latency $v" "want $want; fio: $a / ours: $b"; fi
+done
+
 # NUMA: node 0 as fio places it; a node past the machine's refused by both
 nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2> /dev/null | wc -l)
 if [ "$nodes" -gt 0 ]; then
@@ -632,7 +660,8 @@ for v in verify=crc99 verify=md5x rate_process=bursty ioengine=windowsaio \
 	 flow=1001 flow=x flow_sleep=x cmdprio_percentage=101 cmdprio_class=0 cmdprio=8 \
 	 cmdprio_bssplit=4k/60:4k/50 cmdprio_bssplit=x/10 ss=iops ss=speed:1 ss=iops:x \
 	 numa_cpu_nodes=$nodes numa_cpu_nodes=x numa_mem_policy=bind numa_mem_policy=foo \
-	 random_generator=mt zonemode=zbd zonemode=foo zoneskip=x; do
+	 random_generator=mt zonemode=zbd zonemode=foo zoneskip=x \
+	 latency_percentile=101 latency_percentile=x latency_target=x max_latency=x; do
 	printf '[j]\nfilename=%s\nsize=1m\nrw=write\n%s\n' "$F" "$v" > "$T/bad.fio"
 	fio "$T/bad.fio" > /dev/null 2>&1; frc=$?
 	rm -f "$F"

@@ -136,7 +136,7 @@ perf = task * 1e6 / ios
 assert ios > 1000, ios
 assert abs(told - pct) <= 0.02 * told, (told, pct)
 # startup (process, ring, buffers) is in perf's count and not in the job's
-assert 0.75 * perf <= told <= 1.1 * perf, (told, perf)
+assert 0.75 * perf <= told <= 1.25 * perf, (told, perf)
 # the workers' time is counted: the job thread alone sleeps while they read
 assert j["usr_cpu"] + j["sys_cpu"] > 50, (j["usr_cpu"], j["sys_cpu"])
 PY

@@ -64,6 +64,16 @@ struct bench_ss {
 	uint64_t prev_ns, prev_bytes, prev_ios;
 };
 
+/* latency_target's search (lattarget.c): the depth now, the lowest that
+ * missed and the highest that met, the window's counts. */
+struct bench_lt {
+	unsigned int qd, qd_low, qd_high, stable;
+	uint64_t t0, ios, failed;
+	bool drain;			/* let the I/Os in flight finish first */
+	bool final;			/* the last window, counted alone */
+	bool done;
+};
+
 /* A worker: one copy of a job. */
 struct bench_worker {
 	const struct bench_job *job;
@@ -88,6 +98,7 @@ struct bench_worker {
 	struct bench_log log;
 	uint64_t moved, writes_since_sync;
 	uint64_t start_ns, deadline_ns;
+	uint64_t teardown_ns;		/* the engine's own teardown: not counted */
 	uint8_t *written;		/* verify: bitmap of blocks written */
 	uint64_t *backlog_offs;		/* verify_backlog: offsets written since */
 	uint64_t backlog;		/* the last check, and how many */
@@ -117,6 +128,7 @@ struct bench_worker {
 	bool full;			/* fill_device: the file system is full */
 	bool cmdprio;			/* priorities per I/O (cmdprio.c) */
 	struct bench_ss ss;
+	struct bench_lt lt;
 	int done_fd;			/* eventfd the worker signals when it ends */
 };
 
@@ -237,6 +249,14 @@ uint64_t bench_off_next(struct bench_worker *w, enum bench_dir d);
 uint32_t bench_off_take(struct bench_worker *w, uint64_t pos, uint32_t len);
 /* A new pass: every block free again, the permutation from its start. */
 void bench_off_reset(struct bench_worker *w);
+
+/* latency_target, max_latency (lattarget.c) */
+int bench_lt_set_pct(struct bench_job *job, const char *v);
+void bench_lt_init(struct bench_worker *w, uint64_t now);
+bool bench_lt_hold(struct bench_worker *w);
+int bench_lt_done(struct bench_worker *w, enum bench_dir dir, uint64_t lat_ns);
+/* What was counted so far goes, the job's counts start anew (run.c). */
+void bench_counts_restart(struct bench_worker *w, uint64_t now);
 
 /* zonemode=strided (zone.c) */
 int bench_zone_check(const struct bench_job *job, const char **why);

@@ -133,6 +133,8 @@ int bench_engine_uring(struct bench_worker *w)
 	free(queued);
 	bench_cpu_io_workers(&w->io_workers);	/* they go with the ring */
 out:
+	now = bench_now_ns();
 	uring_teardown(&u);
+	w->teardown_ns = bench_now_ns() - now;
 	return err;
 }

@@ -84,6 +84,7 @@ void bench_job_init(struct bench_job *job)
 	job->ss_kind = BENCH_SS_IOPS_SLOPE;	/* fio's default: iops_slope:0.01% */
 	job->ss_pct = true;
 	job->ss_limit = 0.01;
+	job->lat_pct = 100.0;
 }
 
 static int set_size(const char *v, uint64_t *out, uint64_t max)
@@ -170,6 +171,24 @@ static int set_time(const char *v, uint64_t unit_ns, uint64_t *out)
 		return 0;
 	}
 	return parse_duration_ns(v, out) ? -EINVAL : 0;
+}
+
+/* max_latency=R[,W[,T]]: µs unless a unit says otherwise; one for both. */
+static int set_max_latency(struct bench_job *job, const char *v)
+{
+	char buf[96], *p, *save = NULL;
+	uint64_t x[3] = { 0, 0, 0 };
+	unsigned int n = 0;
+
+	if (strlen(v) >= sizeof(buf) || !*v)
+		return -EINVAL;
+	strcpy(buf, v);
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		if (n >= 3 || set_time(p, 1000, &x[n++]))
+			return -EINVAL;
+	job->max_lat_ns[BENCH_DIR_READ] = x[0];
+	job->max_lat_ns[BENCH_DIR_WRITE] = n > 1 ? x[1] : x[0];
+	return 0;
 }
 
 /* "R[,W]": one value for both directions, or each its own ("rate=,1m"). */
@@ -499,6 +518,9 @@ static const struct job_opt job_opts[] = {
 	FUNC("cmdprio_percentage", bench_cmdprio_set_pct),
 	FUNC("cmdprio_class", bench_cmdprio_set_class), FUNC("cmdprio", bench_cmdprio_set_level),
 	FUNC("cmdprio_bssplit", bench_cmdprio_set_split),
+	TIME("latency_target", O_USECS, lat_target_ns), TIME("latency_window", O_USECS, lat_window_ns),
+	FUNC("latency_percentile", bench_lt_set_pct), FLAG("latency_run", lat_run),
+	FUNC("max_latency", set_max_latency),
 	FUNC("steadystate", bench_ss_set), FUNC("ss", bench_ss_set),
 	FUNC("steadystate_duration", bench_ss_dur_set), FUNC("ss_dur", bench_ss_dur_set),
 	TIME("steadystate_ramp_time", O_SECONDS, ss_ramp_ns), TIME("ss_ramp", O_SECONDS, ss_ramp_ns),

@@ -201,6 +201,10 @@ static void text_one(FILE *out, const struct bench_job *job, const struct bench_
 	if (r->syncs)
 		text_lat(out, "sync", &r->sync_lat, pcts_of(job));
 	text_ss(out, job, &r->ss);
+	if (job->lat_target_ns)
+		fprintf(out, "  latency: target=%llu ns, window=%llu us, percentile=%.2f%%, depth=%u\n",
+			(unsigned long long)job->lat_target_ns,
+			(unsigned long long)(job->lat_window_ns / 1000), job->lat_pct, r->lat_depth);
 	fprintf(out, "  cpu: usr=%.2f%%, sys=%.2f%%; per I/O usr=%.2f us, sys=%.2f us\n",
 		r->usr_cpu, r->sys_cpu, per_io(r, r->usr_ns) / 1e3, per_io(r, r->sys_ns) / 1e3);
 	if (job->verify)
@@ -309,6 +313,10 @@ static void json_one(FILE *out, const struct bench_job *job, const struct bench_
 		fputc('}', out);
 	}
 	json_ss(out, job, &r->ss);
+	/* fio's, always there: the depth, the target in ns, the window in us */
+	fprintf(out, ",\"latency_depth\":%u,\"latency_target\":%llu,\"latency_percentile\":%f,"
+		"\"latency_window\":%llu", r->lat_depth, (unsigned long long)job->lat_target_ns,
+		job->lat_pct, (unsigned long long)(job->lat_window_ns / 1000));
 	fprintf(out, ",\"sync\":{\"total_ios\":%llu,", (unsigned long long)r->syncs);
 	json_hist(out, "lat_ns", &r->sync_lat, pcts_of(job));
 	fprintf(out, "},\"usr_cpu\":%.3f,\"sys_cpu\":%.3f,\"usr_ns_per_io\":%.1f,"
@@ -416,6 +424,7 @@ static int merge_result(struct bench_result *dst, const struct bench_result *src
 	bench_hist_merge(&dst->sync_lat, &src->sync_lat);
 	if (src->ss.dur)	/* the group's window is its last job's */
 		dst->ss = src->ss;
+	dst->lat_depth = src->lat_depth;	/* as fio's: the last job's */
 	dst->syncs += src->syncs;
 	dst->verify_errors += src->verify_errors;
 	if (!dst->error) {

@@ -138,6 +138,12 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 		return false;
 	if (w->flow && !flow_wait(w))
 		return false;
+	if (job->lat_target_ns && bench_lt_hold(w)) {
+		w->held = !w->lt.done && !w->res->error;
+		return false;
+	}
+	if (w->lt.done || w->res->error)
+		return false;
 	if (w->ios_done)
 		bench_think(w);
 	switch (job->rw) {
@@ -239,8 +245,9 @@ static bool was_written(struct bench_worker *w, uint64_t off)
 	return !w->written || (w->written[blk / 8] & (1u << (blk % 8)));
 }
 
-/* ramp_time is over: what was counted so far goes, the job starts anew. */
-static void ramp_over(struct bench_worker *w, uint64_t now)
+/* ramp_time is over (or latency_target found its depth): what was counted
+ * so far goes, the job starts anew. */
+void bench_counts_restart(struct bench_worker *w, uint64_t now)
 {
 	struct bench_result *r = w->res;
 	unsigned int d;
@@ -279,7 +286,7 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 		uint64_t now = bench_now_ns();
 
 		if (now >= w->ramp_end_ns)
-			ramp_over(w, now);
+			bench_counts_restart(w, now);
 	}
 
 	if (w->job->fill_device && dir == BENCH_DIR_WRITE &&
@@ -301,9 +308,19 @@ int bench_io_done(struct bench_worker *w, enum bench_dir dir, uint64_t off, void
 	if (ioprio < 0)
 		ioprio = bench_cmdprio_default(w->job);
 	if (!w->job->no_lat) {
+		int err;
+
 		bench_hist_add(&d->lat, lat_ns);
 		if (d->nprio)
 			bench_cmdprio_done(d, ioprio, lat_ns);
+		err = bench_lt_done(w, dir, lat_ns);
+		if (err) {
+			if (!w->res->error) {
+				w->res->error = err;
+				w->res->error_off = off;
+			}
+			return err;
+		}
 	}
 	if (w->log.any && !w->ramp_end_ns)
 		bench_log_io(w, dir, off, (uint32_t)ret, lat_ns, ioprio);
@@ -551,6 +568,7 @@ static void *worker_main(void *arg)
 	bench_cpu_thread(&w->cpu0);
 	w->start_ns = bench_now_ns();
 	atomic_store(&w->ss.t0, w->start_ns);
+	bench_lt_init(w, w->start_ns);
 	bench_log_start(w, w->start_ns);
 	if (job->ramp_ns)
 		w->ramp_end_ns = w->start_ns + job->ramp_ns;
@@ -568,8 +586,9 @@ static void *worker_main(void *arg)
 		bench_maybe_sync(w, true);
 	bench_flow_leave(w);
 	if (w->ramp_end_ns)	/* the job ended within its ramp: nothing counted */
-		ramp_over(w, bench_now_ns());
+		bench_counts_restart(w, bench_now_ns());
 	w->res->elapsed_ns = bench_now_ns() - w->start_ns;
+	w->res->elapsed_ns -= w->res->elapsed_ns > w->teardown_ns ? w->teardown_ns : w->res->elapsed_ns;
 	bench_cpu_thread(&c1);
 	w->res->usr_ns = c1.usr_ns - w->cpu0.usr_ns + w->io_workers.usr_ns - w->io_workers0.usr_ns;
 	w->res->sys_ns = c1.sys_ns - w->cpu0.sys_ns + w->io_workers.sys_ns - w->io_workers0.sys_ns;

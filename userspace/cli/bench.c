@@ -84,6 +84,8 @@ static void run_usage(FILE *out)
 		"  --cmdprio_bssplit BS/PCT[/CLASS/LEVEL][:...]  --random_generator NAME\n"
 		"  --numa_cpu_nodes NODES  --numa_mem_policy MODE[:NODES]  --fill_device\n"
 		"  --zonemode {none|strided}  --zonesize SIZE  --zonerange SIZE  --zoneskip SIZE\n"
+		"  --latency_target USEC  --latency_window USEC  --latency_percentile PCT\n"
+		"  --latency_run  --max_latency USEC[,USEC]\n"
 		"  --write_bw_log[=NAME]  --write_lat_log[=NAME]  --write_iops_log[=NAME]\n"
 		"  --log_avg_msec MS  --log_offset  --log_prio  --log_max_value  --per_job_logs=0|1\n"
 		"Other options:\n"
