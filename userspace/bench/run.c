@@ -138,12 +138,11 @@ bool bench_next_io(struct bench_worker *w, enum bench_dir *dir, uint64_t *off, u
 		return false;
 	if (w->flow && !flow_wait(w))
 		return false;
-	if (job->lat_target_ns && bench_lt_hold(w)) {
-		w->held = !w->lt.done && !w->res->error;
+	/* latency_target: held at the depth searched, or done */
+	if (job->lat_target_ns && (bench_lt_hold(w) || w->lt.done)) {
+		w->held = !w->lt.done;
 		return false;
 	}
-	if (w->lt.done || w->res->error)
-		return false;
 	if (w->ios_done)
 		bench_think(w);
 	switch (job->rw) {
